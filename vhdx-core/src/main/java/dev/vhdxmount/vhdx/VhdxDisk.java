@@ -1,0 +1,117 @@
+package dev.vhdxmount.vhdx;
+
+import static dev.vhdxmount.vhdx.io.Structures.hex;
+
+import dev.vhdxmount.vhdx.io.ByteSource;
+import dev.vhdxmount.vhdx.io.Zeros;
+import dev.vhdxmount.vhdx.read.BlockMap;
+import dev.vhdxmount.vhdx.read.ReadTarget;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * An opened VHDX image: immutable parsed state, a file (possibly seen through a replayed log), and for a
+ * differencing disk its parent. Reads are split at block and sector-bitmap-run boundaries and executed piece by
+ * piece; nothing is shared between reads, so any number of threads may read at once.
+ */
+public final class VhdxDisk implements VirtualDisk {
+    private final ImageInfo info;
+    private final ByteSource source;
+    private final BlockMap blocks;
+    private final VirtualDisk parent;
+
+    VhdxDisk(ImageInfo info, ByteSource source, BlockMap blocks, VirtualDisk parent) {
+        this.info = info;
+        this.source = source;
+        this.blocks = blocks;
+        this.parent = parent;
+    }
+
+    /** What was parsed at open. */
+    public ImageInfo info() {
+        return info;
+    }
+
+    @Override
+    public long size() {
+        return info.metadata().virtualDiskSize();
+    }
+
+    @Override
+    public int logicalSectorSize() {
+        return info.metadata().logicalSectorSize();
+    }
+
+    @Override
+    public int physicalSectorSize() {
+        return info.metadata().physicalSectorSize();
+    }
+
+    /** The translation of one piece of a read, exposed for tests and diagnostics. */
+    public ReadTarget translate(long virtualOffset, int maxLength) throws IOException {
+        return blocks.translate(virtualOffset, maxLength);
+    }
+
+    @Override
+    public int read(long virtualOffset, ByteBuffer dst) throws IOException {
+        if (virtualOffset < 0) {
+            throw new IllegalArgumentException("negative offset " + virtualOffset);
+        }
+        long size = size();
+        if (virtualOffset >= size) {
+            return dst.hasRemaining() ? -1 : 0;
+        }
+        int total = (int) Math.min(dst.remaining(), size - virtualOffset);
+        int done = 0;
+        int limit = dst.limit();
+        try {
+            while (done < total) {
+                long position = virtualOffset + done;
+                ReadTarget target = blocks.translate(position, total - done);
+                dst.limit(dst.position() + target.length());
+                if (target instanceof ReadTarget.InFile inFile) {
+                    readFile(inFile, position, dst);
+                } else if (target instanceof ReadTarget.InParent inParent) {
+                    readParent(inParent, dst);
+                } else {
+                    Zeros.fill(dst, target.length());
+                }
+                done += target.length();
+                dst.limit(limit);
+            }
+        } finally {
+            dst.limit(limit);
+        }
+        return total;
+    }
+
+    /** Reads a piece that lies in this file; {@code dst}'s limit is the piece's end. */
+    private void readFile(ReadTarget.InFile target, long virtualOffset, ByteBuffer dst) throws IOException {
+        int n = source.readFully(dst, target.fileOffset());
+        if (n < target.length()) {
+            throw new VhdxFormatException.Truncated(String.format(
+                    "virtual offset %s: block data at file offset %s..%s lies past the end of the file at %s"
+                            + " (truncated image)",
+                    hex(virtualOffset + n), hex(target.fileOffset() + n), hex(target.fileOffset() + target.length()),
+                    hex(target.fileOffset() + n)));
+        }
+    }
+
+    /** Reads a piece from the parent at the same virtual offset; a chain is read through its links in turn. */
+    private void readParent(ReadTarget.InParent target, ByteBuffer dst) throws IOException {
+        int n = parent.read(target.virtualOffset(), dst);
+        if (n < target.length()) {
+            throw new VhdxFormatException("virtual offset " + hex(target.virtualOffset())
+                    + ": the parent disk returned " + n + " of " + target.length() + " bytes");
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try (ByteSource s = source) {
+            if (parent != null) {
+                parent.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.vhdxmount.vhdx.read;
+
+import static dev.vhdxmount.vhdx.io.Structures.hex;
+
+import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.format.BatEntry;
+import dev.vhdxmount.vhdx.format.BatGeometry;
+import dev.vhdxmount.vhdx.format.PayloadBlockState;
+import dev.vhdxmount.vhdx.io.ByteSource;
+import java.io.IOException;
+
+/**
+ * Translates virtual offsets into {@link ReadTarget}s through the BAT and, for differencing disks, the sector
+ * bitmaps (MS-VHDX §2.5). Pure arithmetic over entries read on demand; holds no per-read state.
+ *
+ * <p>Block states (§2.5.1.1): FULLY_PRESENT reads from the file and never looks at a bitmap. In a disk without a
+ * parent every other state reads as zeros. In a differencing disk NOT_PRESENT reads from the parent, ZERO reads zeros
+ * (never the parent), PARTIALLY_PRESENT follows the sector bitmap (1 = this file, 0 = parent), and UNDEFINED and
+ * UNMAPPED read as zeros: the spec leaves their content undefined, and returning zeros never exposes another file's
+ * stale data.
+ */
+public final class BlockMap {
+    /** BAT pages of 32 KiB (4096 entries); 512 cached pages keep at most 16 MiB of BAT in memory. */
+    private static final int BAT_PAGE = 32 * 1024;
+    private static final int BAT_SLOTS = 512;
+    /** Sector-bitmap pages of 4 KiB (32768 sectors each); 256 cached pages. */
+    private static final int BITMAP_PAGE = 4096;
+    private static final int BITMAP_SLOTS = 256;
+    private static final int SECTOR_BITMAP_BLOCK = 1 << 20;
+
+    private final BatGeometry geometry;
+    private final PagedRegion bat;
+    private final ByteSource source;
+    private final FileLayout layout;
+    private final long batOffset;
+    private final boolean allowTruncated;
+    /** Sector-bitmap bytes, cached by file page whatever chunk they belong to. */
+    private final PagedRegion bitmapPages;
+
+    public BlockMap(ByteSource source, long batOffset, BatGeometry geometry, FileLayout layout,
+            boolean allowTruncated) {
+        this.source = source;
+        this.batOffset = batOffset;
+        this.geometry = geometry;
+        this.layout = layout;
+        this.allowTruncated = allowTruncated;
+        this.bat = new PagedRegion(source, batOffset, geometry.totalEntries() * 8L, BAT_PAGE, BAT_SLOTS, "BAT");
+        this.bitmapPages = new PagedRegion(source, 0, source.size(), BITMAP_PAGE, BITMAP_SLOTS, "sector bitmap");
+    }
+
+    public BatGeometry geometry() {
+        return geometry;
+    }
+
+    /** The raw BAT entry at {@code index}. */
+    public long entry(long index) throws IOException {
+        return bat.getLong(index * 8);
+    }
+
+    /**
+     * Where the bytes at {@code virtualOffset} live, for at most {@code maxLength} bytes; the piece ends at the
+     * block's end and, in a partially present block, at the end of the run of equal bitmap bits.
+     */
+    public ReadTarget translate(long virtualOffset, int maxLength) throws IOException {
+        long blockSize = geometry.blockSize();
+        long block = virtualOffset / blockSize;
+        long inBlock = virtualOffset % blockSize;
+        int length = (int) Math.min(maxLength, blockSize - inBlock);
+        long index = geometry.payloadIndex(block);
+        long entry = entry(index);
+        PayloadBlockState state = checkPayloadEntry(index, block, entry);
+        switch (state) {
+            case FULLY_PRESENT:
+                return new ReadTarget.InFile(BatEntry.fileOffset(entry) + inBlock, length);
+            case PARTIALLY_PRESENT:
+                return bitmapRun(block, virtualOffset, length, BatEntry.fileOffset(entry) + inBlock);
+            case NOT_PRESENT:
+                return geometry.hasParent() ? new ReadTarget.InParent(virtualOffset, length)
+                        : new ReadTarget.Zeros(length);
+            default: // ZERO, UNDEFINED, UNMAPPED
+                return new ReadTarget.Zeros(length);
+        }
+    }
+
+    /**
+     * Validates a payload entry and returns its state.
+     *
+     * @throws VhdxFormatException for a reserved state or reserved bits, PARTIALLY_PRESENT without a parent, or
+     *                             block data at offset 0, over a structure, or (unless salvaging) past the file's end
+     */
+    public PayloadBlockState checkPayloadEntry(long index, long block, long entry) throws VhdxFormatException {
+        PayloadBlockState state = PayloadBlockState.of(BatEntry.state(entry));
+        if (state == null) {
+            throw new VhdxFormatException(where(index, block) + ": state " + BatEntry.state(entry)
+                    + " is reserved (expected 0, 1, 2, 3, 6 or 7)");
+        }
+        if (BatEntry.reservedBits(entry) != 0) {
+            throw new VhdxFormatException(where(index, block) + ": reserved bits 3-19 are not zero (entry "
+                    + hex(entry) + ")");
+        }
+        if (state == PayloadBlockState.PARTIALLY_PRESENT && !geometry.hasParent()) {
+            throw new VhdxFormatException(where(index, block)
+                    + ": state PARTIALLY_PRESENT is only valid in a differencing disk");
+        }
+        if (state == PayloadBlockState.FULLY_PRESENT || state == PayloadBlockState.PARTIALLY_PRESENT) {
+            long start = BatEntry.fileOffset(entry);
+            long used = Math.min(geometry.blockSize(), geometry.virtualSize() - block * geometry.blockSize());
+            checkBlockPlacement(where(index, block) + " (" + state + ")", start, used);
+        }
+        return state;
+    }
+
+    private void checkBlockPlacement(String where, long start, long length) throws VhdxFormatException {
+        if (start == 0) {
+            throw new VhdxFormatException(where + ": FileOffsetMB is 0 for an allocated block");
+        }
+        FileLayout.Range hit = layout.overlapping(start, start + length);
+        if (hit != null) {
+            throw new VhdxFormatException(where + ": block at " + hex(start) + " overlaps the "
+                    + FileLayout.describe(hit));
+        }
+        if (start + length > layout.fileSize() && !allowTruncated) {
+            throw new VhdxFormatException.Truncated(where + ": block data at " + hex(start) + ".." + hex(start + length)
+                    + " lies past the end of the file at " + hex(layout.fileSize()) + " (truncated image)");
+        }
+    }
+
+    private String where(long index, long block) {
+        return "BAT entry " + index + " (payload block " + block + ") at " + hex(batOffset + index * 8);
+    }
+
+    /** The run of sectors, from {@code virtualOffset}, whose bitmap bits are all equal: in this file or the parent. */
+    private ReadTarget bitmapRun(long block, long virtualOffset, int length, long fileOffset) throws IOException {
+        int sectorSize = geometry.logicalSectorSize();
+        long chunk = virtualOffset / geometry.chunkSize();
+        long bitmapOffset = sectorBitmapOffset(chunk);
+        long chunkStart = chunk * geometry.chunkSize();
+        long firstSector = (virtualOffset - chunkStart) / sectorSize;
+        long endOffset = virtualOffset + length;
+        boolean present = bit(bitmapOffset, firstSector);
+        long sector = firstSector + 1;
+        while (chunkStart + sector * sectorSize < endOffset) {
+            // skip whole bytes of equal bits at once
+            if ((sector & 7) == 0 && chunkStart + (sector + 8) * sectorSize <= endOffset) {
+                int b = bitmapPages.getByte(bitmapOffset + (sector >>> 3)) & 0xff;
+                if (b == (present ? 0xff : 0)) {
+                    sector += 8;
+                    continue;
+                }
+            }
+            if (bit(bitmapOffset, sector) != present) {
+                break;
+            }
+            sector++;
+        }
+        int run = (int) Math.min(length, chunkStart + sector * sectorSize - virtualOffset);
+        return present ? new ReadTarget.InFile(fileOffset, run) : new ReadTarget.InParent(virtualOffset, run);
+    }
+
+    private boolean bit(long bitmapOffset, long sector) throws IOException {
+        return (bitmapPages.getByte(bitmapOffset + (sector >>> 3)) & (1 << (sector & 7))) != 0;
+    }
+
+    /** File offset of chunk {@code chunk}'s 1 MiB sector bitmap, checked. */
+    private long sectorBitmapOffset(long chunk) throws IOException {
+        long index = geometry.sectorBitmapIndex(chunk);
+        long entry = entry(index);
+        String where = "BAT entry " + index + " (sector bitmap of chunk " + chunk + ") at " + hex(batOffset + index * 8);
+        if (BatEntry.state(entry) != BatEntry.SB_BLOCK_PRESENT) {
+            throw new VhdxFormatException(where + ": state " + BatEntry.state(entry)
+                    + " but a PARTIALLY_PRESENT block of this chunk needs its bitmap (expected 6, PRESENT)");
+        }
+        if (BatEntry.reservedBits(entry) != 0) {
+            throw new VhdxFormatException(where + ": reserved bits 3-19 are not zero (entry " + hex(entry) + ")");
+        }
+        long offset = BatEntry.fileOffset(entry);
+        checkBlockPlacement(where, offset, SECTOR_BITMAP_BLOCK);
+        return offset;
+    }
+}

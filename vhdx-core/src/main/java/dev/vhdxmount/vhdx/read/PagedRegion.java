@@ -1,0 +1,64 @@
+package dev.vhdxmount.vhdx.read;
+
+import dev.vhdxmount.vhdx.io.ByteSource;
+import dev.vhdxmount.vhdx.io.Structures;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * A region of the file read in fixed-size pages on demand, with a small direct-mapped cache: how the BAT (512 MiB
+ * for a 64 TiB disk with 1 MiB blocks) and sector bitmaps are read without holding them whole.
+ *
+ * <p>Lock-free and safe for concurrent readers: a cache slot holds an immutable (page number, bytes) pair that is
+ * replaced whole; two threads that miss on the same page may both read it, which is harmless.
+ */
+final class PagedRegion {
+    private record Page(long number, ByteBuffer bytes) {}
+
+    private final ByteSource source;
+    private final long offset;
+    private final long length;
+    private final int pageSize;
+    private final String name;
+    private final AtomicReferenceArray<Page> slots;
+
+    /**
+     * @param pageSize bytes per page, a power of two
+     * @param slots    cache slots; memory is at most {@code slots x pageSize}
+     */
+    PagedRegion(ByteSource source, long offset, long length, int pageSize, int slots, String name) {
+        this.source = source;
+        this.offset = offset;
+        this.length = length;
+        this.pageSize = pageSize;
+        this.name = name;
+        this.slots = new AtomicReferenceArray<>(slots);
+    }
+
+    long length() {
+        return length;
+    }
+
+    long getLong(long position) throws IOException {
+        return page(position).getLong((int) (position % pageSize));
+    }
+
+    byte getByte(long position) throws IOException {
+        return page(position).get((int) (position % pageSize));
+    }
+
+    private ByteBuffer page(long position) throws IOException {
+        long number = position / pageSize;
+        int slot = (int) (number % slots.length());
+        Page page = slots.get(slot);
+        if (page == null || page.number != number) {
+            long start = number * pageSize;
+            int size = (int) Math.min(pageSize, length - start);
+            page = new Page(number, Structures.read(source, offset + start, size, name).asReadOnlyBuffer()
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN));
+            slots.set(slot, page);
+        }
+        return page.bytes;
+    }
+}
