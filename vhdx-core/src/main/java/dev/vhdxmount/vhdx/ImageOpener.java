@@ -50,24 +50,36 @@ final class ImageOpener {
 
     private final FileByteSource file;
     private final OpenOptions options;
+    private final String creator;
+    private final List<Found<Header>> headers;
+    private final int current;
 
-    private ImageOpener(FileByteSource file, OpenOptions options) {
+    private ImageOpener(FileByteSource file, OpenOptions options) throws IOException {
         this.file = file;
         this.options = options;
+        this.creator = readFileIdentifier().creator();
+        this.headers = List.of(readHeader(1), readHeader(2));
+        this.current = chooseCurrentHeader(headers);
     }
 
-    /** Parses {@code file} and returns the disk; the caller closes {@code file} if this throws. */
-    static VhdxDisk open(FileByteSource file, OpenOptions options, ParentResolver parents) throws IOException {
-        return new ImageOpener(file, options).open(parents);
+    /**
+     * Reads only what identifies the image: the file identifier and the header pair. A candidate parent is checked
+     * against its child's linkage GUID at this point, before anything else of it is read.
+     */
+    static ImageOpener identify(FileByteSource file, OpenOptions options) throws IOException {
+        return new ImageOpener(file, options);
     }
 
-    private VhdxDisk open(ParentResolver parents) throws IOException {
-        String creator = readFileIdentifier().creator();
-        List<Found<Header>> headers = List.of(readHeader(1), readHeader(2));
-        int current = chooseCurrentHeader(headers);
-        Header header = headers.get(current - 1).value().orElseThrow();
+    /** The current header (it holds DataWriteGuid, the identity of the disk's content). */
+    Header header() {
+        return headers.get(current - 1).value().orElseThrow();
+    }
+
+    /** Parses the rest and returns the disk; the caller closes the file if this throws. */
+    VhdxDisk open(ParentResolver parents) throws IOException {
+        Header header = header();
         log.debug("{}: creator '{}', current header {} (sequence {})", file.path(), creator, current,
-                header.sequenceNumber());
+                Long.toUnsignedString(header.sequenceNumber()));
 
         ByteSource view = file;
         Optional<LogReplay.Summary> logSummary = Optional.empty();

@@ -20,7 +20,7 @@ public final class VhdxImage {
     public static VhdxDisk open(Path path, OpenOptions options) throws IOException {
         FileByteSource file = FileByteSource.open(path);
         try {
-            return ImageOpener.open(file, options, ParentResolver.UNSUPPORTED);
+            return ImageOpener.identify(file, options).open(ParentChain.forTop(path));
         } catch (IOException | RuntimeException | Error e) {
             try {
                 file.close();
