@@ -1,0 +1,52 @@
+# vhdx-mount in a container: build the shaded jar with Maven, ship it on a JRE with FUSE and the disk tools.
+#
+#   docker build -t vhdx-mount .
+#   docker run --rm --device /dev/fuse --cap-add SYS_ADMIN -v "$PWD:/images:ro" vhdx-mount -f /images/disk.vhdx /mnt/vhdx
+#
+# docs/docker.md has the details; scripts/docker-test.sh builds and tests it end to end.
+#
+# BASE_IMAGE: any Debian bookworm image (debian:bookworm-slim, or a local one made with debootstrap, as
+# scripts/docker-test.sh does where Docker Hub cannot be reached). Packages come from that image's own apt sources.
+ARG BASE_IMAGE=debian:bookworm-slim
+
+# What both stages share: the JRE, FUSE (libfuse 2 for jnr-fuse, fusermount from fuse3) and the tools to look inside
+# disk.raw (losetup, mount, fdisk/sfdisk, e2fsck/debugfs). Installed once; the build stage adds the JDK on top.
+FROM ${BASE_IMAGE} AS jre
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+# slim images drop man pages, but the JDK/JRE postinst scripts register man pages with update-alternatives
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends \
+      openjdk-17-jre-headless fuse3 libfuse2 util-linux mount fdisk e2fsprogs \
+ && rm -rf /var/lib/apt/lists/*
+
+FROM jre AS build
+# The host's extra CA certificates (an HTTPS-intercepting proxy's, say), put there by scripts/docker-test.sh or by
+# hand; only *.crt files count. They reach Java's trust store through ca-certificates-java's update hook. This stage
+# is thrown away, so they never reach the runtime image from here.
+COPY docker/ca-certificates/ /usr/local/share/ca-certificates/
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openjdk-17-jdk-headless maven \
+ && update-ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+# Maven's way to Central: docker/maven/settings.xml if present (a copy of the host's), else one written from the
+# http(s)_proxy/no_proxy build args if those are set, else Maven's defaults.
+COPY docker/maven/ docker/maven-settings.sh /tmp/maven/
+RUN sh /tmp/maven/maven-settings.sh /tmp/maven/settings.xml /root/.m2/settings.xml
+WORKDIR /src
+# Dependencies and plugins first, from the POMs alone (empty modules), so that a source change reuses this layer.
+COPY pom.xml ./
+COPY vhdx-core/pom.xml vhdx-core/
+COPY fuse-mount/pom.xml fuse-mount/
+RUN mvn -B -ntp -DskipTests package && rm -rf vhdx-core/target fuse-mount/target
+COPY vhdx-core/src vhdx-core/src
+COPY fuse-mount/src fuse-mount/src
+# The tests run on the host (scripts/test.sh): they need the shared corpus, FUSE and loop devices.
+RUN mvn -B -ntp -DskipTests package
+
+FROM jre AS runtime
+COPY --from=build /src/fuse-mount/target/vhdx-mount.jar /opt/vhdx-mount/vhdx-mount.jar
+COPY docker/bin/ /usr/local/bin/
+RUN mkdir -p /mnt/vhdx /mnt/part /images
+ENTRYPOINT ["vhdx-mount"]
+CMD ["--help"]
