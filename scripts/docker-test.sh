@@ -85,7 +85,7 @@ remove_rootfs() {
   [ -n "$rootfs" ] && [ -d "$rootfs" ] || return 0
   # debootstrap mounts proc and sys inside; never delete through a mount
   local m
-  for m in $(awk -v r="$rootfs" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r); do
+  awk -v r="$rootfs" 'index($2, r) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
   rm -rf --one-file-system "$rootfs"
@@ -95,8 +95,8 @@ stop_dockerd() {
   [ -n "$dockerd_pid" ] || return 0
   log "stopping the dockerd this run started (pid $dockerd_pid)"
   kill -TERM "$dockerd_pid" 2>/dev/null || return 0
-  local i
-  for i in $(seq 1 60); do
+  local _
+  for _ in $(seq 1 60); do
     kill -0 "$dockerd_pid" 2>/dev/null || return 0
     sleep 0.5
   done
@@ -175,7 +175,7 @@ if ! timeout 20 docker info >/dev/null 2>&1; then
     dockerd >"$WORK/dockerd.log" 2>&1 &
     dockerd_pid=$!
   fi
-  for i in $(seq 1 120); do
+  for _ in $(seq 1 120); do
     timeout 10 docker info >/dev/null 2>&1 && break
     if [ -n "$dockerd_pid" ] && ! kill -0 "$dockerd_pid" 2>/dev/null; then
       tail -n 30 "$WORK/dockerd.log" >&2
@@ -191,7 +191,7 @@ log "docker engine $(docker version --format '{{.Server.Version}}' 2>/dev/null) 
 # leftovers of an interrupted earlier run
 stale=$(docker ps -aq --filter "label=$LABEL" || true)
 if [ -n "$stale" ]; then
-  log "removing containers left by an earlier run: $(echo $stale)"
+  log "removing containers left by an earlier run: $(tr '\n' ' ' <<<"$stale")"
   for c in $stale; do remove_container "$c"; done
 fi
 
@@ -370,7 +370,7 @@ docker run -d --name "$container" "${run_opts[@]}" \
   -v "$images:/images:ro" \
   "$IMAGE" -f /images/sample.vhdx /mnt/vhdx >/dev/null \
   || die "docker run of $IMAGE failed"
-for i in $(seq 1 120); do
+for _ in $(seq 1 120); do
   timeout 10 docker exec "$container" test -f /mnt/vhdx/disk.raw 2>/dev/null && break
   [ "$(docker inspect -f '{{.State.Running}}' "$container")" = true ] \
     || die "the container exited before the mount was ready (status $(docker inspect -f '{{.State.ExitCode}}' "$container"))"
