@@ -45,8 +45,12 @@ COPY fuse-mount/src fuse-mount/src
 RUN mvn -B -ntp -DskipTests package
 
 FROM jre AS runtime
-COPY --from=build /src/fuse-mount/target/vhdx-mount.jar /opt/vhdx-mount/vhdx-mount.jar
-COPY docker/bin/ /usr/local/bin/
-RUN mkdir -p /mnt/vhdx /mnt/part /images
+# The project's own launchers, in the checkout's layout they expect (ROOT/scripts, ROOT/fuse-mount/target): they find
+# the jar from their resolved path, take their program name from the name they are called by, and set the JVM options.
+COPY --from=build /src/fuse-mount/target/vhdx-mount.jar /opt/vhdx-mount/fuse-mount/target/vhdx-mount.jar
+COPY scripts/vhdx-mount /opt/vhdx-mount/scripts/vhdx-mount
+RUN ln -s /opt/vhdx-mount/scripts/vhdx-mount /usr/local/bin/vhdx-mount \
+ && ln -s /opt/vhdx-mount/scripts/vhdx-mount /usr/local/bin/vhdx-info \
+ && mkdir -p /mnt/vhdx /mnt/part /images
 ENTRYPOINT ["vhdx-mount"]
 CMD ["--help"]
