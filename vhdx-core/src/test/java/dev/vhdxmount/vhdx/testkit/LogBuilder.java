@@ -142,7 +142,7 @@ public final class LogBuilder {
     public static final class Entry {
         /** One thing the entry carries, in declaration order. */
         record Target(Type type, long a, long b, byte[] data) {
-            enum Type { BAT, BITMAP, PAYLOAD, APPEND, RAW_DATA, RAW_ZERO }
+            enum Type { BAT, BITMAP, PAYLOAD, APPEND, REWRITE, RAW_DATA, RAW_ZERO }
         }
 
         private final LogBuilder log;
@@ -197,7 +197,22 @@ public final class LogBuilder {
         }
 
         /**
-         * A data descriptor for the 4 KiB sector at {@code fileOffset} with exactly these bytes. In an active entry this
+         * The log rewrites the 4 KiB of payload at {@code virtualOffset} (4 KiB-aligned; its block must have space in
+         * the file) with {@code sector}: a data descriptor at that sector's file offset, resolved when the image is
+         * built. In an active entry the replayed disk reads {@code sector} there wherever the disk reads that block
+         * from this file ({@link VhdxBuilder#expected()} includes it); the file on disk keeps the written bytes.
+         */
+        public Entry rewritePayload(long virtualOffset, byte[] sector) {
+            if (sector.length != 4096 || virtualOffset % 4096 != 0) {
+                throw new IllegalArgumentException("§2.3.1.3: a data descriptor covers one 4 KiB-aligned 4 KiB sector");
+            }
+            targets.add(new Target(Target.Type.REWRITE, virtualOffset, 4096, sector.clone()));
+            return this;
+        }
+
+        /**
+         * A data descriptor for the 4 KiB sector at {@code fileOffset} with exactly these bytes. Prefer
+         * {@link #rewritePayload} for payload: block file offsets move when {@link #appendBlock} is used. In an active entry this
          * is a write the replay makes: if it lands in a payload block that the disk reads from this file,
          * {@link VhdxBuilder#expected()} includes it; anywhere else the test must know what it means.
          */

@@ -756,7 +756,8 @@ public final class VhdxBuilder {
             if (!(replayable && e.kind == LogBuilder.Kind.ACTIVE)) {
                 continue;
             }
-            for (LogBuilder.Entry.Target t : e.targets) {
+            for (LogBuilder.Entry.Target target : e.targets) {
+                LogBuilder.Entry.Target t = resolve(target, l);
                 switch (t.type()) {
                     case BAT -> staleBat.add(l.payloadBatIndex(t.a()));
                     case BITMAP -> staleBitmaps.add(t.a());
@@ -775,6 +776,7 @@ public final class VhdxBuilder {
                         after.clear(t.a(), t.b());
                         rawWrites.add(new RawWrite(t.a(), new byte[(int) t.b()]));
                     }
+                    case REWRITE -> throw new AssertionError("resolved above");
                 }
             }
         }
@@ -796,7 +798,8 @@ public final class VhdxBuilder {
         for (LogBuilder.Entry e : log.entries) {
             boolean applied = replayable && e.kind == LogBuilder.Kind.ACTIVE;
             List<Desc> d = new ArrayList<>();
-            for (LogBuilder.Entry.Target t : e.targets) {
+            for (LogBuilder.Entry.Target target : e.targets) {
+                LogBuilder.Entry.Target t = resolve(target, l);
                 switch (t.type()) {
                     case BAT -> d.add(batDesc(l, t.a(), applied, current, after));
                     case BITMAP -> d.addAll(bitmapDescs(l, t.a(), applied, current, after));
@@ -838,6 +841,7 @@ public final class VhdxBuilder {
                         }
                         d.add(new Desc(t.a(), t.b(), null));
                     }
+                    case REWRITE -> throw new AssertionError("resolved above");
                 }
             }
             descs.add(d);
@@ -917,6 +921,19 @@ public final class VhdxBuilder {
                     replayable && e.kind == LogBuilder.Kind.ACTIVE));
         }
         return new LogPlan(onDisk, infos, rawWrites);
+    }
+
+    /** A {@link LogBuilder.Entry#rewritePayload} target as the raw data descriptor it becomes in this layout. */
+    private LogBuilder.Entry.Target resolve(LogBuilder.Entry.Target t, Layout l) {
+        if (t.type() != LogBuilder.Entry.Target.Type.REWRITE) {
+            return t;
+        }
+        long fo = l.fileOffset(t.a());
+        if (fo < 0) {
+            throw new IllegalStateException("rewritePayload(" + t.a() + "): block " + t.a() / blockSize
+                    + " has no space in the file; write to it or force its state");
+        }
+        return new LogBuilder.Entry.Target(LogBuilder.Entry.Target.Type.RAW_DATA, fo, t.b(), t.data());
     }
 
     private static void checkNoOverlap(long[] pos, int[] len) {
@@ -1182,7 +1199,8 @@ public final class VhdxBuilder {
             if (e.kind != LogBuilder.Kind.ACTIVE) {
                 continue;
             }
-            for (LogBuilder.Entry.Target t : e.targets) {
+            for (LogBuilder.Entry.Target target : e.targets) {
+                LogBuilder.Entry.Target t = resolve(target, l);
                 if (t.type() != LogBuilder.Entry.Target.Type.RAW_DATA && t.type() != LogBuilder.Entry.Target.Type.RAW_ZERO) {
                     continue;
                 }
