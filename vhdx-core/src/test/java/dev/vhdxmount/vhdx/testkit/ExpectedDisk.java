@@ -81,7 +81,10 @@ public final class ExpectedDisk {
         return ambiguous;
     }
 
-    /** SHA-256 (lowercase hex) of the whole virtual disk, streamed: zeros between extents are hashed, not stored. */
+    /**
+     * SHA-256 (lowercase hex) of the whole virtual disk, streamed: zeros between extents are hashed, not stored. It
+     * hashes every byte, so it costs about a second per GiB; for large sparse disks compare by ranges instead.
+     */
     public String sha256() {
         MessageDigest md = sha256Digest();
         byte[] buf = new byte[CHUNK];

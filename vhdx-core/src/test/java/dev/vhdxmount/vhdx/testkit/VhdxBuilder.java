@@ -44,7 +44,8 @@ import java.util.UUID;
  * a block whose state is FULLY_PRESENT or PARTIALLY_PRESENT, or which holds written bytes, gets space in the file
  * whatever its state (so a ZERO block can point at stale data). Sector bitmap entries are interleaved in the BAT of
  * every disk type; sector bitmap blocks are allocated (SB_BLOCK_PRESENT, one 1 MiB block per chunk) only in a
- * differencing disk, as §2.5 says ("in a fixed or dynamic VHDX, the sector bitmap blocks will not be allocated").
+ * differencing disk, as §2.5 says ("in a fixed or dynamic VHDX, the sector bitmap blocks will not be allocated"),
+ * unless {@link #allocateSectorBitmaps} asks for them.
  *
  * <p>Files are written sparsely: only non-zero structures and written bytes are stored.
  */
@@ -100,6 +101,7 @@ public final class VhdxBuilder {
     private Map<String, String> parentLocator;
     private UUID parentLocatorType = VHDX_PARENT_LOCATOR_TYPE;
     private boolean fullyPresentWrites;
+    private boolean allocateSectorBitmaps;
     private final SparseData content = new SparseData();
     private final TreeMap<Long, Integer> forcedStates = new TreeMap<>();
     private LogBuilder log;
@@ -351,6 +353,16 @@ public final class VhdxBuilder {
         return this;
     }
 
+    /**
+     * Fixed and dynamic disks only: allocate a sector bitmap block (SB_BLOCK_PRESENT, all bits clear) for every chunk
+     * whose BAT has a bitmap entry, although §2.5 says they are not allocated there; a reader must ignore them.
+     * Differencing disks always have them.
+     */
+    public VhdxBuilder allocateSectorBitmaps(boolean allocate) {
+        this.allocateSectorBitmaps = allocate;
+        return this;
+    }
+
     /** The image's log (§2.3); makes the image dirty unless {@link LogBuilder#notReferencedByHeader()}. */
     public LogBuilder log() {
         if (log == null) {
@@ -457,7 +469,11 @@ public final class VhdxBuilder {
 
     // ---------------------------------------------------------------- layout
 
-    /** The layout the image will have, from the current content and settings. */
+    /**
+     * The layout the image will have, from the current content, block states and log. Block offsets change when
+     * later calls allocate other blocks or {@link LogBuilder.Entry#appendBlock} moves one to the end, so take it after
+     * the last such call (or use {@link LogBuilder.Entry#rewritePayload}, which is resolved at build time).
+     */
     public Layout layout() {
         return layout(new Plan());
     }
@@ -489,9 +505,11 @@ public final class VhdxBuilder {
                 order.put(probe.payloadBatIndex(b), b);
             }
         }
-        if (type == Type.DIFFERENCING) {
+        if (type == Type.DIFFERENCING || allocateSectorBitmaps) {
             for (long c = 0; c < sbBlocks; c++) {
-                order.put(probe.bitmapBatIndex(c), -1 - c);
+                if (probe.bitmapBatIndex(c) < batEntries) { // a fixed or dynamic BAT ends at its last payload entry
+                    order.put(probe.bitmapBatIndex(c), -1 - c);
+                }
             }
         }
         TreeMap<Long, Long> blockOffsets = new TreeMap<>();
@@ -693,8 +711,8 @@ public final class VhdxBuilder {
                 bat.put(l.payloadBatIndex(b), st | off);
             }
         });
-        if (type == Type.DIFFERENCING) {
-            for (long c = 0; c * p.chunkRatio < p.blocks; c++) {
+        for (long c = 0; c * p.chunkRatio < p.blocks; c++) {
+            if (l.bitmapBlockOffset(c) >= 0) {
                 bat.put(l.bitmapBatIndex(c), SB_BLOCK_PRESENT | l.bitmapBlockOffset(c));
             }
         }
@@ -729,9 +747,7 @@ public final class VhdxBuilder {
 
     private record Desc(long fileOffset, long zeroLength, byte[] sector) {}
 
-    private record RawWrite(long fileOffset, byte[] data) {}
-
-    private record LogPlan(SparseData onDisk, List<BuiltImage.LogEntryInfo> infos, List<RawWrite> rawWrites) {}
+    private record LogPlan(SparseData onDisk, List<BuiltImage.LogEntryInfo> infos) {}
 
     /**
      * Turns the declared entries into bytes. The image after replay is {@code a.file} plus the raw writes of active
@@ -743,9 +759,8 @@ public final class VhdxBuilder {
         Layout l = a.layout();
         SparseData after = a.file().copy();
         SparseData onDisk = a.file().copy();
-        List<RawWrite> rawWrites = new ArrayList<>();
         if (log == null) {
-            return new LogPlan(onDisk, List.of(), rawWrites);
+            return new LogPlan(onDisk, List.of());
         }
         boolean replayable = log.referencedByHeader();
         // pass 1: what active entries carry, so the disk can hold its state before replay
@@ -768,14 +783,8 @@ public final class VhdxBuilder {
                             staleBitmaps.add(t.a());
                         }
                     }
-                    case RAW_DATA -> {
-                        after.write(t.a(), t.data());
-                        rawWrites.add(new RawWrite(t.a(), t.data()));
-                    }
-                    case RAW_ZERO -> {
-                        after.clear(t.a(), t.b());
-                        rawWrites.add(new RawWrite(t.a(), new byte[(int) t.b()]));
-                    }
+                    case RAW_DATA -> after.write(t.a(), t.data());
+                    case RAW_ZERO -> after.clear(t.a(), t.b());
                     case REWRITE -> throw new AssertionError("resolved above");
                 }
             }
@@ -920,7 +929,7 @@ public final class VhdxBuilder {
             infos.add(new BuiltImage.LogEntryInfo(pos[i], l.logOffset() + pos[i], bytes.length, seq[i], tail[i],
                     replayable && e.kind == LogBuilder.Kind.ACTIVE));
         }
-        return new LogPlan(onDisk, infos, rawWrites);
+        return new LogPlan(onDisk, infos);
     }
 
     /** A {@link LogBuilder.Entry#rewritePayload} target as the raw data descriptor it becomes in this layout. */

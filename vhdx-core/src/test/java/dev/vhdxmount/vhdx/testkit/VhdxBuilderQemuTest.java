@@ -111,6 +111,19 @@ class VhdxBuilderQemuTest {
         assertEquals(want.sha256(), sha256(raw));
     }
 
+    /** Sector bitmap blocks allocated in a dynamic disk (a reader must ignore them) do not change what QEMU reads. */
+    @Test
+    void sectorBitmapBlocksInADynamicDiskAreIgnoredByQemu() throws Exception {
+        VhdxBuilder b = VhdxBuilder.dynamic(4 * GIB + 8 * MIB).blockSize(1 << 20).allocateSectorBitmaps(true);
+        b.write(4 * GIB - 512, VhdxBuilder.pattern(1024, 8));
+        BuiltImage built = b.build(dir.resolve("sb.vhdx"));
+        assertTrue(built.layout().bitmapBlockOffset(0) > 0);
+        QemuImg.runOrFail("check", "-f", "vhdx", built.path().toString());
+        Path raw = dir.resolve("sb.raw");
+        QemuImg.toRaw(built.path(), raw);
+        assertNull(QemuImg.compareRawSparse(raw, b.expected()));
+    }
+
     @Test
     void qemuFallsBackToHeader2WhenTheNewerHeader1IsCorrupt() throws Exception {
         VhdxBuilder b = VhdxBuilder.dynamic(8 * MIB).blockSize(1 << 20).headerSequenceNumbers(9, 4);
