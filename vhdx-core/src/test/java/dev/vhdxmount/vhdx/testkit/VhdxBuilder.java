@@ -104,6 +104,7 @@ public final class VhdxBuilder {
     private boolean allocateSectorBitmaps;
     private final SparseData content = new SparseData();
     private final TreeMap<Long, Integer> forcedStates = new TreeMap<>();
+    private final TreeMap<Long, Long> batOverrides = new TreeMap<>();
     private LogBuilder log;
 
     private record UnknownRegion(UUID guid, boolean required) {}
@@ -344,6 +345,15 @@ public final class VhdxBuilder {
             throw new IllegalArgumentException("no payload block " + block);
         }
         forcedStates.put(block, state);
+        return this;
+    }
+
+    /**
+     * Writes {@code value} as BAT entry {@code batIndex}, whatever the plan says (reserved bits 3-19 set, an offset
+     * past the end, a bitmap entry in a dynamic disk...). Raw: {@link #expected} does not see it.
+     */
+    public VhdxBuilder batEntryOverride(long batIndex, long value) {
+        batOverrides.put(batIndex, value);
         return this;
     }
 
@@ -721,7 +731,9 @@ public final class VhdxBuilder {
 
     private void writeBat(SparseData f, Plan p, Layout l) {
         TreeMap<Long, byte[]> pages = new TreeMap<>();
-        batEntries(p, l).forEach((idx, value) -> {
+        TreeMap<Long, Long> entries = batEntries(p, l);
+        entries.putAll(batOverrides);
+        entries.forEach((idx, value) -> {
             long off = l.batEntryOffset(idx);
             byte[] page = pages.computeIfAbsent(off / SECTOR * SECTOR, k -> new byte[SECTOR]);
             Bin.u64(page, (int) (off % SECTOR), value);

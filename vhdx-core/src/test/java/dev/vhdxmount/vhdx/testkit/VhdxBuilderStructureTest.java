@@ -198,6 +198,15 @@ class VhdxBuilderStructureTest {
             }
             assertEquals(0, batEntry(ch, fi.layout(), 4096), "the interleaved bitmap entry of a fixed disk");
         }
+
+        VhdxBuilder raw = VhdxBuilder.dynamic(8 * MIB).blockSize(1 << 20);
+        raw.write(0, new byte[] {1});
+        Layout rl = raw.layout();
+        long value = (6 | rl.blockOffset(0)) | (1L << 3);
+        BuiltImage ri = raw.batEntryOverride(0, value).build(file("reserved.vhdx"));
+        try (var ch = Files.newByteChannel(ri.path())) {
+            assertEquals(value, batEntry(ch, ri.layout(), 0), "reserved bit 3 set by the override");
+        }
     }
 
     @Test
