@@ -11,6 +11,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,8 @@ class MountGptDiskIT {
     @EnumSource(Source.class)
     void theMountServesTheDiskAsPeopleUseItAndLeavesNothingBehind(Source source) throws Exception {
         Path image = image(source);
+        String imageHash = MountIt.sha256(image);
+        FileTime imageTime = Files.getLastModifiedTime(image);
         MountIt.Result mounted = MountIt.cli(env(source), image.toString(), mnt.toString()).expect(ExitCode.OK);
         assertEquals("", mounted.stdout());
         assertEquals("", mounted.stderr(), "quiet by default");
@@ -113,6 +116,9 @@ class MountGptDiskIT {
         try (Stream<Path> entries = Files.list(mnt)) {
             assertEquals(0, entries.count());
         }
+        // the image was opened read-only and never written
+        assertEquals(imageHash, MountIt.sha256(image));
+        assertEquals(imageTime, Files.getLastModifiedTime(image));
     }
 
     private static void assertReadOnly(ThrowingRunnable r) {
