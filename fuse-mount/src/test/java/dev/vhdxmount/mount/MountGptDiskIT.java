@@ -162,17 +162,20 @@ class MountGptDiskIT {
 
     @ParameterizedTest
     @EnumSource(Source.class)
-    void inTheForegroundFusermountEndsTheProcessWithStatus0(Source source) throws Exception {
-        Path log = dir.resolve("mount.log");
-        Process p = MountIt.start(env(source), dir.resolve("out"), dir.resolve("err"), "-f", "-v", "--log-file",
-                log.toString(), image(source).toString(), mnt.toString());
-        awaitDiskRaw(p);
-        assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(mnt.resolve("disk.raw")));
-        MountIt.shOk("fusermount -u '" + mnt + "'");
-        assertEquals(0, p.waitFor(), Files.readString(dir.resolve("err")));
-        MountIt.awaitGone(mnt);
-        String logged = Files.readString(log);
-        assertTrue(logged.contains("serving ") && logged.contains("unmounted; exiting with status 0"), logged);
+    void inTheForegroundFusermountOrUmountEndsTheProcessWithStatus0(Source source) throws Exception {
+        for (String unmount : List.of("fusermount -u", "umount")) {
+            Path log = dir.resolve("mount.log");
+            Files.deleteIfExists(log);
+            Process p = MountIt.start(env(source), dir.resolve("out"), dir.resolve("err"), "-f", "-v", "--log-file",
+                    log.toString(), image(source).toString(), mnt.toString());
+            awaitDiskRaw(p);
+            assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(mnt.resolve("disk.raw")));
+            MountIt.shOk(unmount + " '" + mnt + "'");
+            assertEquals(0, p.waitFor(), unmount + ": " + Files.readString(dir.resolve("err")));
+            MountIt.awaitGone(mnt);
+            String logged = Files.readString(log);
+            assertTrue(logged.contains("serving ") && logged.contains("unmounted; exiting with status 0"), logged);
+        }
     }
 
     @ParameterizedTest
