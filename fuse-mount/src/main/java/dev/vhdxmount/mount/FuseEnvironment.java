@@ -1,7 +1,11 @@
 package dev.vhdxmount.mount;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Checks that FUSE can work here before mounting, so that a missing device or library gets a message that says how to
@@ -12,16 +16,25 @@ final class FuseEnvironment {
 
     private FuseEnvironment() {}
 
-    /** /dev/fuse exists and this user may open it read-write (libfuse 2 opens it itself, even when not root). */
+    /**
+     * /dev/fuse exists and this user may open it read-write, as libfuse 2 does itself even when not root. Opened and
+     * closed at once: a connection that is never mounted is simply dropped. Opening rather than asking access(2)
+     * also catches a container whose device rules deny it to root.
+     */
     static void checkDevice() throws CliError {
         if (!Files.exists(DEVICE)) {
             throw new CliError(ExitCode.FUSE_UNAVAILABLE, DEVICE + " does not exist: load the FUSE kernel module"
                     + " (modprobe fuse); in a container, start it with --device /dev/fuse --cap-add SYS_ADMIN");
         }
-        if (!Files.isReadable(DEVICE) || !Files.isWritable(DEVICE)) {
+        try (FileChannel ignored = FileChannel.open(DEVICE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            // usable
+        } catch (AccessDeniedException e) {
             throw new CliError(ExitCode.FUSE_UNAVAILABLE, DEVICE + " is not readable and writable by user "
                     + System.getProperty("user.name") + ": run as root, or let users open it (chmod 0666 " + DEVICE
-                    + ", the usual setting)");
+                    + ", the usual setting)", e);
+        } catch (IOException e) {
+            throw new CliError(ExitCode.FUSE_UNAVAILABLE, DEVICE + " cannot be opened: " + Images.reason(e)
+                    + "; in a container, start it with --device /dev/fuse --cap-add SYS_ADMIN", e);
         }
     }
 
