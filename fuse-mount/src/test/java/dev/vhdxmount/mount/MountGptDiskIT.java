@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -209,6 +210,46 @@ class MountGptDiskIT {
         MountIt.shOk("losetup -d " + loop);
         assertEquals(0, p.waitFor(), Files.readString(dir.resolve("err")));
         assertTrue(Files.readString(dir.resolve("err")).contains("is busy"), Files.readString(dir.resolve("err")));
+    }
+
+    @Test
+    void allowOtherLetsOtherUsersRead() throws Exception {
+        MountIt.openDirectory(dir);
+        String asNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups head -c 4096 '" + mnt.resolve("disk.raw")
+                + "' | wc -c";
+        Map<String, String> raw = env(Source.RAW_TEST_HOOK);
+        MountIt.cli(raw, disk.raw().toString(), mnt.toString()).expect(ExitCode.OK);
+        MountIt.Result denied = MountIt.sh(asNobody);
+        assertTrue(denied.stderr().contains("Permission denied"), denied.toString());
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+
+        MountIt.cli(raw, "-o", "allow_other", disk.raw().toString(), mnt.toString()).expect(ExitCode.OK);
+        assertEquals("4096", MountIt.shOk(asNobody).trim());
+        assertTrue(MountPoints.findMount(mnt).isPresent());
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+    }
+
+    /** A read that fails below FUSE answers EIO and logs a line; the mount keeps serving. */
+    @Test
+    void aFailingReadIsAnIoErrorNotADeadMount() throws Exception {
+        Path image = Files.copy(disk.raw(), dir.resolve("shrinking.raw"));
+        Path log = dir.resolve("mount.log");
+        MountIt.cli(env(Source.RAW_TEST_HOOK), "--log-file", log.toString(), image.toString(), mnt.toString())
+                .expect(ExitCode.OK);
+        // the test hook's raw disk keeps the size it had at open: cut the file under it
+        MountIt.shOk("truncate -s 32M '" + image + "'");
+        MountIt.Result failed = MountIt.sh("dd if='" + mnt.resolve("disk.raw") + "' of=/dev/null bs=64K skip=600"
+                + " count=1 status=none");
+        assertTrue(failed.exitCode() != 0 && failed.stderr().contains("Input/output error"), failed.toString());
+        assertEquals("65536", MountIt.shOk("dd if='" + mnt.resolve("disk.raw") + "' bs=64K skip=100 count=1"
+                + " status=none | wc -c").trim(), "still serving");
+        assertEquals(1, MountIt.servers(mnt).size());
+        String logged = Files.readString(log);
+        assertTrue(logged.contains("disk.raw: read of") && logged.contains("failed"), logged);
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
     }
 
     private void awaitDiskRaw(Process p) throws Exception {
