@@ -14,11 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every error a user meets before a mount works: one line on stderr that says what and what next, no stack trace,
@@ -26,26 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * private mount namespace or as user nobody, never by changing the machine.
  */
 @Timeout(180)
-class ErrorCasesIT {
-    @TempDir
-    Path dir;
-    Path mnt;
-    GptDiskFixture disk;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        MountIt.assumeFuse();
-        mnt = Files.createDirectory(dir.resolve("mnt"));
-        disk = GptDiskFixture.create(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (mnt != null) {
-            MountIt.cleanUp(dir, mnt);
-        }
-    }
-
+class ErrorCasesIT extends GptDiskMountTest {
     /** Asserts the exit status and a single, stack-trace-free line on stderr matching {@code pattern}. */
     private static void assertError(MountIt.Result r, int exitCode, String pattern) {
         r.expect(exitCode);

@@ -9,34 +9,12 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** vhdx-info, the 4096-byte-sector advice at mount time, and the launcher scripts. */
 @Timeout(180)
-class InfoAndLauncherIT {
-    @TempDir
-    Path dir;
-    Path mnt;
-    GptDiskFixture disk;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        MountIt.assumeFuse();
-        mnt = Files.createDirectory(dir.resolve("mnt"));
-        disk = GptDiskFixture.create(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (mnt != null) {
-            MountIt.cleanUp(dir, mnt);
-        }
-    }
-
+class InfoAndLauncherIT extends GptDiskMountTest {
     @Test
     void vhdxInfoShowsSizeAndSectorSizes() {
         MountIt.Result r = MountIt.cli("vhdx-info", disk.vhdx().toString()).expect(ExitCode.OK);

@@ -92,25 +92,20 @@ class MountCommandTest {
     }
 
     private static String stdoutOf(Runnable r) {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            r.run();
-        } finally {
-            System.setOut(saved);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return captured(r, System.out, System::setOut);
     }
 
     private static String stderrOf(Runnable r) {
-        PrintStream saved = System.err;
+        return captured(r, System.err, System::setErr);
+    }
+
+    private static String captured(Runnable r, PrintStream saved, java.util.function.Consumer<PrintStream> set) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        set.accept(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         try {
             r.run();
         } finally {
-            System.setErr(saved);
+            set.accept(saved);
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }

@@ -18,11 +18,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -33,28 +30,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * {@link Images#TEST_OPEN_RAW_ENV} hook, which checks FUSE and the command line on their own.
  */
 @Timeout(300)
-class MountGptDiskIT {
+class MountGptDiskIT extends GptDiskMountTest {
     enum Source {
         VHDX, RAW_TEST_HOOK
-    }
-
-    @TempDir
-    Path dir;
-    Path mnt;
-    GptDiskFixture disk;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        MountIt.assumeFuse();
-        mnt = Files.createDirectory(dir.resolve("mnt"));
-        disk = GptDiskFixture.create(dir);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (mnt != null) {
-            MountIt.cleanUp(dir, mnt);
-        }
     }
 
     private Path image(Source source) {
