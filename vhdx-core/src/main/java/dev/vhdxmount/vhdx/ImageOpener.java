@@ -118,7 +118,7 @@ final class ImageOpener {
         }
         BlockMap blocks = new BlockMap(view, batRegion.fileOffset(), geometry, layout, options.allowTruncated());
         Optional<Map<PayloadBlockState, Long>> states = batBytes <= BAT_SCAN_LIMIT
-                ? Optional.of(scanBat(blocks)) : Optional.empty();
+                ? Optional.of(scanBat(blocks, options.allowTruncated())) : Optional.empty();
 
         ImageInfo info = new ImageInfo(file.path(), file.size(), creator, headers, current, tables, tableUsed,
                 metadataTable, metadata, geometry, logSummary, states, Optional.empty());
@@ -279,15 +279,27 @@ final class ImageOpener {
         return Structures.read(view, region.fileOffset() + e.offset(), size, "metadata item " + name);
     }
 
-    /** Validates every payload entry (state, reserved bits, placement) and counts the states. */
-    private static Map<PayloadBlockState, Long> scanBat(BlockMap blocks) throws IOException {
+    /**
+     * Validates every payload entry (state, reserved bits, placement) and counts the states. When salvaging a
+     * truncated image, the scan stops where the BAT itself is cut off: reads of those blocks fail one by one.
+     */
+    private Map<PayloadBlockState, Long> scanBat(BlockMap blocks, boolean salvage) throws IOException {
         Map<PayloadBlockState, Long> counts = new EnumMap<>(PayloadBlockState.class);
         BatGeometry g = blocks.geometry();
         long payloadBlocks = g.payloadBlocks();
         for (long block = 0; block < payloadBlocks; block++) {
             long index = g.payloadIndex(block);
-            PayloadBlockState state = blocks.checkPayloadEntry(index, block, blocks.entry(index));
-            counts.merge(state, 1L, Long::sum);
+            long entry;
+            try {
+                entry = blocks.entry(index);
+            } catch (VhdxFormatException.Truncated e) {
+                if (!salvage) {
+                    throw e;
+                }
+                log.warn("{}: {}; blocks {} and after cannot be read", file.path(), e.getMessage(), block);
+                break;
+            }
+            counts.merge(blocks.checkPayloadEntry(index, block, entry), 1L, Long::sum);
         }
         return counts;
     }

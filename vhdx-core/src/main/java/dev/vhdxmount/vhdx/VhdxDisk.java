@@ -89,11 +89,12 @@ public final class VhdxDisk implements VirtualDisk {
     private void readFile(ReadTarget.InFile target, long virtualOffset, ByteBuffer dst) throws IOException {
         int n = source.readFully(dst, target.fileOffset());
         if (n < target.length()) {
+            long end = Math.min(source.size(), target.fileOffset() + n);
             throw new VhdxFormatException.Truncated(String.format(
-                    "virtual offset %s: block data at file offset %s..%s lies past the end of the file at %s"
-                            + " (truncated image)",
-                    hex(virtualOffset + n), hex(target.fileOffset() + n), hex(target.fileOffset() + target.length()),
-                    hex(target.fileOffset() + n)));
+                    "payload block %d (virtual offset %s): data at file offset %s..%s lies past the end of the file"
+                            + " at %s (truncated image)",
+                    (virtualOffset + n) / info.metadata().fileParameters().blockSize(), hex(virtualOffset + n),
+                    hex(target.fileOffset() + n), hex(target.fileOffset() + target.length()), hex(end)));
         }
     }
 

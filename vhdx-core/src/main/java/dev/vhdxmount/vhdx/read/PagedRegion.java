@@ -41,11 +41,24 @@ final class PagedRegion {
     }
 
     long getLong(long position) throws IOException {
-        return page(position).getLong((int) (position % pageSize));
+        return page(position, 8).getLong((int) (position % pageSize));
     }
 
     byte getByte(long position) throws IOException {
-        return page(position).get((int) (position % pageSize));
+        return page(position, 1).get((int) (position % pageSize));
+    }
+
+    /**
+     * The page holding {@code [position, position + width)}. A page cut short by the end of the file keeps what
+     * the file has, so that only the values past the end fail (a truncated image can still be salvaged).
+     */
+    private ByteBuffer page(long position, int width) throws IOException {
+        ByteBuffer page = page(position);
+        if (position % pageSize + width > page.limit()) {
+            throw new dev.vhdxmount.vhdx.VhdxFormatException.Truncated(name + " at " + Structures.hex(offset + position)
+                    + ": lies past the end of the file at " + Structures.hex(source.size()) + " (truncated image)");
+        }
+        return page;
     }
 
     private ByteBuffer page(long position) throws IOException {
@@ -55,8 +68,9 @@ final class PagedRegion {
         if (page == null || page.number != number) {
             long start = number * pageSize;
             int size = (int) Math.min(pageSize, length - start);
-            page = new Page(number, Structures.read(source, offset + start, size, name).asReadOnlyBuffer()
-                    .order(java.nio.ByteOrder.LITTLE_ENDIAN));
+            ByteBuffer bytes = ByteBuffer.allocate(size);
+            source.readFully(bytes, offset + start);
+            page = new Page(number, bytes.flip().asReadOnlyBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN));
             slots.set(slot, page);
         }
         return page.bytes;

@@ -1,0 +1,191 @@
+package dev.vhdxmount.mount;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vhdxmount.vhdx.OpenOptions;
+import dev.vhdxmount.vhdx.VirtualDisk;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vhdx-mount [OPTIONS] IMAGE MOUNTPOINT}: serves the image's virtual disk as the read-only file
+ * MOUNTPOINT/disk.raw, the way FUSE tools such as sshfs and vhdimount behave: in the background once the mount is
+ * ready, or attached with {@code -f}; ended by {@code fusermount -u MOUNTPOINT}.
+ *
+ * <p>Checks go from cheap to expensive (image readable, mountpoint, FUSE device, libfuse, then the VHDX itself), so
+ * that the commonest mistakes fail at once with their own message and {@link ExitCode}.
+ */
+@Command(name = "vhdx-mount", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        customSynopsis = "vhdx-mount [OPTIONS] IMAGE MOUNTPOINT",
+        description = {
+            "Mount the virtual disk of a VHDX image read-only: MOUNTPOINT then holds one file, disk.raw, whose bytes"
+                    + " are the disk's. Use it like any raw disk image (losetup, sfdisk, mount -o ro,loop, dd).",
+            "",
+            "Returns once the mount is ready and keeps serving in the background; unmount with"
+                    + " 'fusermount -u MOUNTPOINT' (or 'umount MOUNTPOINT' as root).",
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  vhdx-mount disk.vhdx /mnt/vhdx && sfdisk -l /mnt/vhdx/disk.raw",
+            "  vhdx-mount -o allow_other --log-file /var/log/vhdx-mount.log disk.vhdx /mnt/vhdx",
+            "  vhdx-mount -f -v child.vhdx /mnt/vhdx          # stay attached, debug log on the terminal",
+            "  vhdx-mount --parent base.vhdx child.vhdx /mnt/vhdx",
+            "  loop=$(losetup -r -f --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part",
+            "  fusermount -u /mnt/vhdx",
+            "",
+            "Exit status:",
+            "   0  mounted, and later unmounted cleanly (fusermount -u, umount, Ctrl-C, SIGTERM)",
+            "   1  internal error (a bug)",
+            "   2  bad command line",
+            "   3  image missing or unreadable",
+            "   4  not a VHDX (the message says what it looks like)",
+            "   5  corrupt or truncated VHDX",
+            "   6  VHDX feature not supported",
+            "   7  parent of a differencing image not found",
+            "   8  mountpoint missing, not a directory, not empty, already mounted, or stale",
+            "   9  FUSE unavailable: /dev/fuse missing or not permitted, or libfuse 2 not installed",
+            "  10  libfuse could not mount"})
+final class MountCommand implements Callable<Integer> {
+    static final String PROGRAM = "vhdx-mount";
+    private static final Logger log = LoggerFactory.getLogger(MountCommand.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The VHDX file (opened read-only, never written).")
+    Path image;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An empty directory.")
+    Path mountPoint;
+
+    @Option(names = {"-f", "--foreground"},
+            description = "Stay attached to the terminal and serve until unmounted or interrupted (Ctrl-C).")
+    boolean foreground;
+
+    @Option(names = "-o", paramLabel = "OPTIONS",
+            description = "FUSE mount options, comma-separated, e.g. allow_other (let other users read disk.raw),"
+                    + " allow_root, nonempty, debug. Repeatable. Always in force: ro, kernel_cache.")
+    List<String> fuseOptions = new ArrayList<>();
+
+    @Mixin
+    ImageOptions imageOptions = new ImageOptions();
+
+    @Mixin
+    LoggingOptions logging = new LoggingOptions();
+
+    @Option(names = Background.CHILD_OPTION, hidden = true)
+    boolean backgroundChild;
+
+    static int run(String... args) {
+        return Cli.commandLine(new MountCommand(), PROGRAM).execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        Cli.checkLogging(spec, logging);
+        try {
+            Logging.configure(PROGRAM, logging);
+            if (backgroundChild) {
+                Background.leaveTerminalSession();
+            } else if (!foreground) {
+                return Background.startAndWait(childArguments());
+            }
+            return mountAndServe();
+        } catch (CliError e) {
+            return Cli.fail(log, logging, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Cli.internalError(log, e);
+        } catch (RuntimeException | LinkageError e) {
+            return Cli.internalError(log, e);
+        }
+    }
+
+    private int mountAndServe() throws CliError, InterruptedException {
+        OpenOptions openOptions = imageOptions.toOpenOptions();
+        Images.checkReadable(image, openOptions);
+        Path mounted = MountPoints.check(mountPoint, hasFuseOption("nonempty"));
+        FuseEnvironment.checkDevice();
+        FuseEnvironment.checkLibrary();
+        try (VirtualDisk disk = Images.open(image, openOptions)) {
+            DiskFileAttributes attributes = fileAttributes(disk);
+            String diskRaw = mounted.resolve(RawDiskFs.FILE_NAME).toString();
+            String advice = DiskAdvice.losetup(disk.logicalSectorSize(), diskRaw);
+            if (advice != null) {
+                log.warn(advice);
+            }
+            MountSession session = new MountSession(new RawDiskFs(disk, attributes), mounted, libfuseOptions());
+            session.start();
+            session.awaitReady(READY_TIMEOUT);
+            log.info("serving {} ({} bytes) as {}; unmount with 'fusermount -u {}'", Logging.show(image),
+                    disk.size(), diskRaw, mounted);
+            if (backgroundChild) {
+                Background.reportReadyAndDetach();
+            }
+            int status = session.awaitEnd();
+            if (status != 0) {
+                throw new CliError(ExitCode.MOUNT_FAILED, "the FUSE session on " + mounted + " ended with status "
+                        + status);
+            }
+            log.info("{} unmounted; exiting with status 0", mounted);
+            return ExitCode.OK;
+        } catch (IOException e) {
+            // only close() is left to throw here: the disk is read-only, so nothing is lost
+            log.warn("closing {}: {}", Logging.show(image), Images.reason(e));
+            return ExitCode.OK;
+        }
+    }
+
+    private DiskFileAttributes fileAttributes(VirtualDisk disk) throws CliError {
+        try {
+            return DiskFileAttributes.of(disk.size(), image);
+        } catch (IOException e) {
+            throw new CliError(ExitCode.IMAGE_UNREADABLE,
+                    Logging.show(image) + ": cannot read its attributes: " + Images.reason(e), e);
+        }
+    }
+
+    /** Ours first, then the user's, which libfuse lets override ours (the last one wins). */
+    List<String> libfuseOptions() {
+        List<String> options = new ArrayList<>();
+        // ro: the kernel refuses writes itself; kernel_cache: the image cannot change, so the page cache stays valid
+        options.add("ro,default_permissions,kernel_cache,subtype=vhdx");
+        options.add("fsname=" + Logging.show(image).replace("\\", "\\\\").replace(",", "\\,"));
+        options.addAll(fuseOptions);
+        return options;
+    }
+
+    boolean hasFuseOption(String name) {
+        return fuseOptions.stream().flatMap(o -> Arrays.stream(o.split(","))).anyMatch(name::equals);
+    }
+
+    /** The arguments for the serving child of a background mount: ours, with absolute paths (it runs in /). */
+    List<String> childArguments() {
+        List<String> args = new ArrayList<>(List.of(PROGRAM, Background.CHILD_OPTION));
+        args.addAll(logging.toArguments());
+        args.addAll(imageOptions.toArguments());
+        for (String option : fuseOptions) {
+            args.add("-o");
+            args.add(option);
+        }
+        args.add("--");
+        args.add(image.toAbsolutePath().toString());
+        args.add(mountPoint.toAbsolutePath().toString());
+        return args;
+    }
+}

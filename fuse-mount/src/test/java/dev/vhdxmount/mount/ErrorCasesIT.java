@@ -1,0 +1,200 @@
+package dev.vhdxmount.mount;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Every error a user meets before a mount works: one line on stderr that says what and what next, no stack trace,
+ * and the documented exit status. Environment failures (device, library, permissions) are made for real inside a
+ * private mount namespace or as user nobody, never by changing the machine.
+ */
+@Timeout(180)
+class ErrorCasesIT extends GptDiskMountTest {
+    /** Asserts the exit status and a single, stack-trace-free line on stderr matching {@code pattern}. */
+    private static void assertError(MountIt.Result r, int exitCode, String pattern) {
+        r.expect(exitCode);
+        List<String> lines = r.stderr().lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(1, lines.size(), "one line on stderr: " + r.stderr());
+        assertTrue(lines.get(0).startsWith("vhdx-mount: "), lines.get(0));
+        assertTrue(Pattern.compile(pattern, Pattern.CASE_INSENSITIVE).matcher(lines.get(0)).find(),
+                "stderr " + lines.get(0) + " should match " + pattern);
+        assertFalse(r.stderr().contains("Exception") || r.stderr().contains("\tat "), r.stderr());
+        assertEquals("", r.stdout());
+    }
+
+    private MountIt.Result mount(Path image, Path mountPoint) {
+        return MountIt.cli(image.toString(), mountPoint.toString());
+    }
+
+    // --- the image ---
+
+    @Test
+    void imageMissing() {
+        assertError(mount(dir.resolve("missing.vhdx"), mnt), ExitCode.IMAGE_UNREADABLE,
+                "missing\\.vhdx: no such file");
+    }
+
+    @Test
+    void imageIsADirectory() {
+        assertError(mount(dir, mnt), ExitCode.IMAGE_UNREADABLE, "is a directory, not an image file");
+    }
+
+    @Test
+    void imageUnreadable() throws IOException {
+        Path open = MountIt.openDirectory(dir);
+        Path jar = Files.copy(MountIt.JAR, open.resolve("vhdx-mount.jar"));
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(disk.vhdx(), PosixFilePermissions.fromString("rw-------"));
+        assertError(asNobody(jar, "-f " + disk.vhdx() + " " + mnt), ExitCode.IMAGE_UNREADABLE,
+                "disk\\.vhdx: permission denied");
+    }
+
+    @Test
+    void notAVhdxButQcow2() {
+        MountIt.shOk("qemu-img create -q -f qcow2 '" + dir.resolve("disk.qcow2") + "' 64M");
+        assertError(mount(dir.resolve("disk.qcow2"), mnt), ExitCode.NOT_VHDX, "qcow");
+    }
+
+    @Test
+    void notAVhdxButAVhdVersion1File() {
+        MountIt.shOk("qemu-img convert -f raw -O vpc '" + disk.raw() + "' '" + dir.resolve("disk.vhd") + "'");
+        assertError(mount(dir.resolve("disk.vhd"), mnt), ExitCode.NOT_VHDX, "\\bvhd\\b");
+    }
+
+    @Test
+    void notAVhdxButARawDisk() {
+        assertError(mount(disk.raw(), mnt), ExitCode.NOT_VHDX, "\\b(raw|gpt|mbr|partition)");
+    }
+
+    @Test
+    void aCorruptVhdxGivesTheReadersMessage() throws IOException {
+        // break both copies of the region table (at 192 KiB and 256 KiB): nothing valid is left to fall back on
+        try (RandomAccessFile f = new RandomAccessFile(disk.vhdx().toFile(), "rw")) {
+            for (long regionTable : new long[] {192 * 1024, 256 * 1024}) {
+                f.seek(regionTable + 40);
+                f.write(new byte[] {0x55, 0x66, 0x77});
+            }
+        }
+        assertError(mount(disk.vhdx(), mnt), ExitCode.CORRUPT_IMAGE, "region table");
+    }
+
+    @Test
+    void aTruncatedVhdx() throws IOException {
+        Path cut = Files.copy(disk.vhdx(), dir.resolve("cut.vhdx"));
+        try (RandomAccessFile f = new RandomAccessFile(cut.toFile(), "rw")) {
+            f.setLength(Files.size(cut) / 2);
+        }
+        assertError(mount(cut, mnt), ExitCode.CORRUPT_IMAGE, ".");
+    }
+
+    // --- the mountpoint ---
+
+    @Test
+    void mountpointMissing() {
+        assertError(mount(disk.vhdx(), dir.resolve("nope")), ExitCode.BAD_MOUNTPOINT, "does not exist.*mkdir -p");
+    }
+
+    @Test
+    void mountpointNotADirectory() {
+        assertError(mount(disk.vhdx(), disk.raw()), ExitCode.BAD_MOUNTPOINT, "is not a directory");
+    }
+
+    @Test
+    void mountpointNotEmpty() throws IOException {
+        Files.writeString(mnt.resolve("notes.txt"), "x");
+        assertError(mount(disk.vhdx(), mnt), ExitCode.BAD_MOUNTPOINT, "is not empty \\(it holds notes\\.txt\\)");
+    }
+
+    @Test
+    void mountpointAlreadyMounted() {
+        MountIt.shOk("mount -t tmpfs vhdx-mount-test '" + mnt + "'");
+        try {
+            assertError(mount(disk.vhdx(), mnt), ExitCode.BAD_MOUNTPOINT,
+                    "already mounted \\(tmpfs from vhdx-mount-test\\).*umount ");
+        } finally {
+            MountIt.shOk("umount '" + mnt + "'");
+        }
+    }
+
+    @Test
+    void mountpointStaleAfterTheServerWasKilled() throws Exception {
+        Process p = MountIt.start(Map.of(Images.TEST_OPEN_RAW_ENV, "512"), dir.resolve("out"), dir.resolve("err"),
+                "-f", disk.raw().toString(), mnt.toString());
+        while (!Files.exists(mnt.resolve("disk.raw"))) {
+            assertTrue(p.isAlive(), () -> "vhdx-mount -f ended: " + read(dir.resolve("err")));
+            Thread.sleep(50);
+        }
+        p.destroyForcibly().waitFor();
+        assertError(mount(disk.vhdx(), mnt), ExitCode.BAD_MOUNTPOINT,
+                "stale FUSE mount \\(Transport endpoint is not connected.*fusermount -u " + Pattern.quote(
+                        mnt.toString()));
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+    }
+
+    // --- FUSE itself ---
+
+    @Test
+    void devFuseMissing() {
+        MountIt.Result r = inPrivateNamespace("mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3",
+                "-f " + disk.vhdx() + " " + mnt);
+        assertError(r, ExitCode.FUSE_UNAVAILABLE, "/dev/fuse does not exist.*modprobe fuse");
+    }
+
+    @Test
+    void devFuseNotPermitted() throws IOException {
+        Path open = MountIt.openDirectory(dir);
+        Path jar = Files.copy(MountIt.JAR, open.resolve("vhdx-mount.jar"), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.setPosixFilePermissions(disk.vhdx(), PosixFilePermissions.fromString("rw-r--r--"));
+        Path node = dir.resolve("fuse-node");
+        // a private /dev/fuse readable by root only, as on hosts that restrict FUSE to root
+        MountIt.Result r = MountIt.run(Map.of(), List.of("unshare", "-m", "bash", "-c",
+                "set -e; mknod -m 600 '" + node + "' c 10 229; mount --bind '" + node + "' /dev/fuse; "
+                        + "exec setpriv --reuid=65534 --regid=65534 --clear-groups " + MountIt.javaBinary()
+                        + " -jar '" + jar + "' -f '" + disk.vhdx() + "' '" + mnt + "'"));
+        assertError(r, ExitCode.FUSE_UNAVAILABLE, "/dev/fuse is not readable and writable by user");
+    }
+
+    @Test
+    void libfuseMissing() {
+        String library = MountIt.shOk("readlink -f \"$(ldconfig -p | awk '/libfuse\\.so\\.2 .*x86-64|libfuse\\.so\\.2 /"
+                + " {print $NF; exit}')\"").trim();
+        assertTrue(library.contains("libfuse.so.2"), "libfuse 2 is installed: " + library);
+        MountIt.Result r = inPrivateNamespace("mount --bind /dev/null '" + library + "'",
+                "-f " + disk.vhdx() + " " + mnt);
+        assertError(r, ExitCode.FUSE_UNAVAILABLE, "libfuse 2 \\(libfuse\\.so\\.2\\) cannot be loaded: install it");
+    }
+
+    /** Runs vhdx-mount ARGS in a private mount namespace after {@code setup} changed what it sees. */
+    private static MountIt.Result inPrivateNamespace(String setup, String args) {
+        return MountIt.run(Map.of(), List.of("unshare", "-m", "bash", "-c",
+                "set -e; " + setup + "; exec " + MountIt.javaBinary() + " -jar '" + MountIt.JAR + "' " + args));
+    }
+
+    private static MountIt.Result asNobody(Path jar, String args) {
+        return MountIt.run(Map.of(), List.of("bash", "-c", "exec setpriv --reuid=65534 --regid=65534 --clear-groups "
+                + MountIt.javaBinary() + " -jar '" + jar + "' " + args));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}

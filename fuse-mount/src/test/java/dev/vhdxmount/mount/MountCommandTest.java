@@ -1,0 +1,112 @@
+package dev.vhdxmount.mount;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import picocli.CommandLine;
+
+class MountCommandTest {
+
+    private static MountCommand parse(String... args) {
+        MountCommand command = new MountCommand();
+        new CommandLine(command).parseArgs(args);
+        return command;
+    }
+
+    @Test
+    void optionsAndArguments() {
+        MountCommand c = parse("-f", "-o", "allow_other,nonempty", "-o", "debug", "-v", "--log-file", "x.log",
+                "--parent", "base.vhdx", "--allow-truncated", "img.vhdx", "mnt");
+        assertTrue(c.foreground);
+        assertEquals(List.of("allow_other,nonempty", "debug"), c.fuseOptions);
+        assertTrue(c.logging.verbose);
+        assertEquals(Path.of("x.log"), c.logging.logFile);
+        assertEquals(List.of(Path.of("base.vhdx")), c.imageOptions.parents);
+        assertTrue(c.imageOptions.allowTruncated);
+        assertEquals(Path.of("img.vhdx"), c.image);
+        assertEquals(Path.of("mnt"), c.mountPoint);
+        assertTrue(c.hasFuseOption("nonempty"));
+        assertFalse(c.hasFuseOption("allow_root"));
+    }
+
+    @Test
+    void theBackgroundChildGetsTheSameOptionsWithAbsolutePaths() {
+        MountCommand c = parse("-q", "--log-file=x.log", "-p", "base.vhdx", "-o", "allow_other", "--", "-odd.vhdx",
+                "mnt");
+        List<String> args = c.childArguments();
+        assertEquals(List.of("vhdx-mount", Background.CHILD_OPTION), args.subList(0, 2));
+        MountCommand child = parse(args.subList(1, args.size()).toArray(String[]::new));
+        assertTrue(child.backgroundChild);
+        assertFalse(child.foreground);
+        assertTrue(child.logging.quiet);
+        assertEquals(Path.of("x.log").toAbsolutePath(), child.logging.logFile);
+        assertEquals(List.of(Path.of("base.vhdx").toAbsolutePath()), child.imageOptions.parents);
+        assertEquals(List.of("allow_other"), child.fuseOptions);
+        assertEquals(Path.of("-odd.vhdx").toAbsolutePath(), child.image);
+        assertEquals(Path.of("mnt").toAbsolutePath(), child.mountPoint);
+    }
+
+    @Test
+    void libfuseGetsReadOnlyAndKernelCacheFirstThenTheUsersOptions() {
+        MountCommand c = parse("-o", "allow_other", "/images/a,b.vhdx", "/mnt");
+        List<String> options = c.libfuseOptions();
+        assertTrue(options.get(0).contains("ro") && options.get(0).contains("kernel_cache"), options.toString());
+        assertEquals("fsname=/images/a\\,b.vhdx", options.get(1));
+        assertEquals("allow_other", options.get(options.size() - 1));
+    }
+
+    @Test
+    void usageErrorsExitWithStatus2AndOneHelpfulLine() {
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "only-one-argument")));
+        assertTrue(err.startsWith("vhdx-mount: Missing required parameter: 'MOUNTPOINT'"), err);
+        assertTrue(err.contains("Try 'vhdx-mount --help'"), err);
+        assertEquals(ExitCode.USAGE, Main.run("--no-such-option", "a", "b"));
+        assertEquals(ExitCode.USAGE, Main.run("-v", "-q", "a", "b"));
+        assertEquals(ExitCode.USAGE, Main.run("vhdx-info"));
+    }
+
+    @Test
+    void helpAndVersion() {
+        String help = stdoutOf(() -> assertEquals(ExitCode.OK, Main.run("--help")));
+        assertTrue(help.contains("Usage: vhdx-mount [OPTIONS] IMAGE MOUNTPOINT"), help);
+        assertTrue(help.contains("fusermount -u"), help);
+        assertTrue(help.contains("Exit status:"), help);
+        String version = stdoutOf(() -> assertEquals(ExitCode.OK, Main.run("vhdx-info", "--version")));
+        assertTrue(version.startsWith("vhdx-info "), version);
+        assertFalse(version.contains("unknown version"), version);
+    }
+
+    @Test
+    void aMissingImageInTheForeground() {
+        assertEquals(ExitCode.IMAGE_UNREADABLE, Main.run("-f", "/nonexistent/disk.vhdx", "/tmp"));
+        assertEquals(ExitCode.IMAGE_UNREADABLE, Main.run("vhdx-info", "/nonexistent/disk.vhdx"));
+    }
+
+    private static String stdoutOf(Runnable r) {
+        return captured(r, System.out, System::setOut);
+    }
+
+    private static String stderrOf(Runnable r) {
+        return captured(r, System.err, System::setErr);
+    }
+
+    private static String captured(Runnable r, PrintStream saved, java.util.function.Consumer<PrintStream> set) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        set.accept(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            set.accept(saved);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}

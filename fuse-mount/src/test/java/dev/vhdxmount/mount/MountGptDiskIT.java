@@ -1,0 +1,246 @@
+package dev.vhdxmount.mount;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Mounts a GPT disk with an ext4 partition for real and uses disk.raw as people do: hash, sfdisk, losetup + mount.
+ *
+ * <p>Each test runs twice: on qemu-img's VHDX through the VHDX reader, and on the raw disk through the
+ * {@link Images#TEST_OPEN_RAW_ENV} hook, which checks FUSE and the command line on their own.
+ */
+@Timeout(300)
+class MountGptDiskIT extends GptDiskMountTest {
+    enum Source {
+        VHDX, RAW_TEST_HOOK
+    }
+
+    private Path image(Source source) {
+        return source == Source.VHDX ? disk.vhdx() : disk.raw();
+    }
+
+    private static Map<String, String> env(Source source) {
+        return source == Source.VHDX ? Map.of() : Map.of(Images.TEST_OPEN_RAW_ENV, "512");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void theMountServesTheDiskAsPeopleUseItAndLeavesNothingBehind(Source source) throws Exception {
+        Path image = image(source);
+        String imageHash = MountIt.sha256(image);
+        FileTime imageTime = Files.getLastModifiedTime(image);
+        MountIt.Result mounted = MountIt.cli(env(source), image.toString(), mnt.toString()).expect(ExitCode.OK);
+        assertEquals("", mounted.stdout());
+        assertEquals("", mounted.stderr(), "quiet by default");
+
+        // exactly one file: read-only, the virtual size, the image's times
+        Path diskRaw = mnt.resolve("disk.raw");
+        try (Stream<Path> entries = Files.list(mnt)) {
+            assertEquals(List.of(diskRaw), entries.toList());
+        }
+        assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(diskRaw)));
+        assertEquals(Files.size(disk.expected()), Files.size(diskRaw));
+        assertEquals(Files.getLastModifiedTime(image), Files.getLastModifiedTime(diskRaw));
+        assertTrue(Files.getFileStore(mnt).isReadOnly());
+        assertTrue(MountIt.shOk("stat -f -c '%S %b %f' '" + mnt + "'").startsWith("4096 16384 0"));
+
+        // the same bytes as qemu-img's own conversion
+        assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(diskRaw));
+        compareRandomReads(diskRaw, disk.expected());
+
+        // partitions, and a file inside the ext4 one
+        String sfdisk = MountIt.shOk("sfdisk -J '" + diskRaw + "'");
+        assertTrue(sfdisk.contains("\"label\": \"gpt\""), sfdisk);
+        assertTrue(sfdisk.contains("\"start\": 2048") && sfdisk.contains("\"start\": 34816"), sfdisk);
+        Path partition = Files.createDirectory(dir.resolve("p1"));
+        String hello = MountIt.shOk("loop=$(losetup -r -f --show -o " + GptDiskFixture.PARTITION1_OFFSET
+                + " --sizelimit " + GptDiskFixture.PARTITION1_SIZE + " '" + diskRaw + "')\n"
+                + "mount -o ro \"$loop\" '" + partition + "'\n"
+                + "cat '" + partition + "/hello.txt'\n"
+                + "umount '" + partition + "'\n"
+                + "losetup -d \"$loop\"\n");
+        assertEquals(GptDiskFixture.HELLO, hello);
+
+        // nothing can be changed
+        assertReadOnly(() -> Files.createFile(mnt.resolve("new")));
+        assertReadOnly(() -> Files.newOutputStream(diskRaw, StandardOpenOption.WRITE).close());
+        assertReadOnly(() -> Files.delete(diskRaw));
+        assertReadOnly(() -> Files.createDirectory(mnt.resolve("d")));
+
+        // one serving process in the background, ended by fusermount -u
+        assertEquals(1, MountIt.servers(mnt).size(), "serving processes");
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+        assertEquals(List.of(), MountIt.loopDevicesUnder(dir));
+        try (Stream<Path> entries = Files.list(mnt)) {
+            assertEquals(0, entries.count());
+        }
+        // the image was opened read-only and never written
+        assertEquals(imageHash, MountIt.sha256(image));
+        assertEquals(imageTime, Files.getLastModifiedTime(image));
+    }
+
+    private static void assertReadOnly(ThrowingRunnable r) {
+        FileSystemException e = assertThrows(FileSystemException.class, r::run);
+        assertEquals("Read-only file system", e.getReason());
+    }
+
+    interface ThrowingRunnable {
+        void run() throws IOException;
+    }
+
+    /** Reads at odd offsets and lengths, across 128 KiB request edges and up to the end, match the reference. */
+    private static void compareRandomReads(Path diskRaw, Path expected) throws IOException {
+        Random random = new Random(42);
+        try (FileChannel got = FileChannel.open(diskRaw); FileChannel want = FileChannel.open(expected)) {
+            long size = want.size();
+            for (int i = 0; i < 300; i++) {
+                long offset = i % 10 == 0 ? size - random.nextInt(300_000) : (long) (random.nextDouble() * size);
+                int length = 1 + random.nextInt(i % 3 == 0 ? 600_000 : 5000);
+                ByteBuffer a = ByteBuffer.allocate(length);
+                ByteBuffer b = ByteBuffer.allocate(length);
+                int n = readFully(got, a, offset);
+                int m = readFully(want, b, offset);
+                assertEquals(m, n, "bytes read at " + offset);
+                assertEquals(b.flip(), a.flip(), "bytes at " + offset + " length " + length);
+            }
+        }
+    }
+
+    private static int readFully(FileChannel channel, ByteBuffer dst, long offset) throws IOException {
+        int total = 0;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, offset + total);
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void inTheForegroundFusermountOrUmountEndsTheProcessWithStatus0(Source source) throws Exception {
+        for (String unmount : List.of("fusermount -u", "umount")) {
+            Path log = dir.resolve("mount.log");
+            Files.deleteIfExists(log);
+            Process p = MountIt.start(env(source), dir.resolve("out"), dir.resolve("err"), "-f", "-v", "--log-file",
+                    log.toString(), image(source).toString(), mnt.toString());
+            awaitDiskRaw(p);
+            assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(mnt.resolve("disk.raw")));
+            MountIt.shOk(unmount + " '" + mnt + "'");
+            assertEquals(0, p.waitFor(), unmount + ": " + Files.readString(dir.resolve("err")));
+            MountIt.awaitGone(mnt);
+            String logged = Files.readString(log);
+            assertTrue(logged.contains("serving ") && logged.contains("unmounted; exiting with status 0"), logged);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void sigtermAndSigintUnmountCleanly(Source source) throws Exception {
+        for (String signal : List.of("TERM", "INT")) {
+            Process p = MountIt.start(env(source), dir.resolve("out"), dir.resolve("err"), "-f",
+                    image(source).toString(), mnt.toString());
+            awaitDiskRaw(p);
+            MountIt.shOk("kill -" + signal + " " + p.pid());
+            assertEquals(0, p.waitFor(), "SIG" + signal + ": " + Files.readString(dir.resolve("err")));
+            MountIt.awaitGone(mnt);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Source.class)
+    void aSignalWhileALoopDeviceHoldsDiskRawDetachesLazilyAndEndsWhenReleased(Source source) throws Exception {
+        Process p = MountIt.start(env(source), dir.resolve("out"), dir.resolve("err"), "-f",
+                image(source).toString(), mnt.toString());
+        awaitDiskRaw(p);
+        String loop = MountIt.shOk("losetup -r -f --show '" + mnt.resolve("disk.raw") + "'").trim();
+        MountIt.shOk("kill -TERM " + p.pid());
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (MountIt.isMounted(mnt) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(!MountIt.isMounted(mnt), "detached from the mount table");
+        assertTrue(p.isAlive(), "still serving the loop device");
+        assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(Path.of(loop)), "the loop device still reads");
+        MountIt.shOk("losetup -d " + loop);
+        assertEquals(0, p.waitFor(), Files.readString(dir.resolve("err")));
+        assertTrue(Files.readString(dir.resolve("err")).contains("is busy"), Files.readString(dir.resolve("err")));
+    }
+
+    @Test
+    void allowOtherLetsOtherUsersRead() throws Exception {
+        MountIt.openDirectory(dir);
+        String asNobody = "setpriv --reuid=65534 --regid=65534 --clear-groups head -c 4096 '" + mnt.resolve("disk.raw")
+                + "' | wc -c";
+        Map<String, String> raw = env(Source.RAW_TEST_HOOK);
+        MountIt.cli(raw, disk.raw().toString(), mnt.toString()).expect(ExitCode.OK);
+        MountIt.Result denied = MountIt.sh(asNobody);
+        assertTrue(denied.stderr().contains("Permission denied"), denied.toString());
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+
+        MountIt.cli(raw, "-o", "allow_other", disk.raw().toString(), mnt.toString()).expect(ExitCode.OK);
+        assertEquals("4096", MountIt.shOk(asNobody).trim());
+        assertTrue(MountPoints.findMount(mnt).isPresent());
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+    }
+
+    /** A read that fails below FUSE answers EIO and logs a line; the mount keeps serving. */
+    @Test
+    void aFailingReadIsAnIoErrorNotADeadMount() throws Exception {
+        Path image = Files.copy(disk.raw(), dir.resolve("shrinking.raw"));
+        Path log = dir.resolve("mount.log");
+        MountIt.cli(env(Source.RAW_TEST_HOOK), "--log-file", log.toString(), image.toString(), mnt.toString())
+                .expect(ExitCode.OK);
+        // the test hook's raw disk keeps the size it had at open: cut the file under it
+        MountIt.shOk("truncate -s 32M '" + image + "'");
+        MountIt.Result failed = MountIt.sh("dd if='" + mnt.resolve("disk.raw") + "' of=/dev/null bs=64K skip=600"
+                + " count=1 status=none");
+        assertTrue(failed.exitCode() != 0 && failed.stderr().contains("Input/output error"), failed.toString());
+        assertEquals("65536", MountIt.shOk("dd if='" + mnt.resolve("disk.raw") + "' bs=64K skip=100 count=1"
+                + " status=none | wc -c").trim(), "still serving");
+        assertEquals(1, MountIt.servers(mnt).size());
+        String logged = Files.readString(log);
+        assertTrue(logged.contains("disk.raw: read of") && logged.contains("failed"), logged);
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+    }
+
+    private void awaitDiskRaw(Process p) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.exists(mnt.resolve("disk.raw"))) {
+            if (!p.isAlive()) {
+                throw new AssertionError("vhdx-mount -f ended with " + p.exitValue() + ": "
+                        + Files.readString(dir.resolve("err")));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("disk.raw did not appear: " + Files.readString(dir.resolve("err")));
+            }
+            Thread.sleep(50);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package dev.vhdxmount.mount;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Shared by the *IT tests: run the real command line (the shaded jar) and shell tools, and look at what a mount left.
+ *
+ * <p>These tests need the kernel (FUSE, loop devices, mount: root). They skip only where /dev/fuse is absent and CI
+ * is not set; in CI they always run.
+ */
+final class MountIt {
+    static final Path JAR = Path.of(System.getProperty("vhdx.mount.jar", "target/vhdx-mount.jar")).toAbsolutePath();
+    static final Path SCRIPTS = Path.of(System.getProperty("vhdx.mount.scripts", "../scripts")).toAbsolutePath();
+    static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(3);
+
+    private MountIt() {}
+
+    static void assumeFuse() {
+        boolean ci = System.getenv("CI") != null && !System.getenv("CI").isEmpty()
+                && !System.getenv("CI").equalsIgnoreCase("false");
+        Assumptions.assumeTrue(ci || Files.exists(Path.of("/dev/fuse")),
+                "no /dev/fuse here and CI is not set: skipping the tests that mount");
+    }
+
+    /** What a finished command did. */
+    record Result(int exitCode, String stdout, String stderr) {
+        Result expect(int code) {
+            assertEquals(code, exitCode, "exit status; stderr: " + stderr + "; stdout: " + stdout);
+            return this;
+        }
+    }
+
+    /** Runs {@code java -jar vhdx-mount.jar ARGS} and waits for it and for both its output pipes to close. */
+    static Result cli(Map<String, String> env, String... args) {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        return run(env, command);
+    }
+
+    static Result cli(String... args) {
+        return cli(Map.of(), args);
+    }
+
+    /** Starts {@code java -jar vhdx-mount.jar ARGS} (for -f), output to the given files. */
+    static Process start(Map<String, String> env, Path stdout, Path stderr, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", JAR.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** Runs a shell command line with bash -c (set -euo pipefail). */
+    static Result sh(String script) {
+        return run(Map.of(), List.of("bash", "-c", "set -euo pipefail\n" + script));
+    }
+
+    /** Runs a shell command line and fails the test unless it exits 0; returns its stdout. */
+    static String shOk(String script) {
+        Result r = sh(script);
+        if (r.exitCode() != 0) {
+            fail("command failed (" + r.exitCode() + "): " + script + "\nstderr: " + r.stderr());
+        }
+        return r.stdout();
+    }
+
+    static Result run(Map<String, String> env, List<String> command) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+            CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+            if (!p.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("timed out: " + command);
+            }
+            // a background mount must not keep the caller's pipes open: these reads end only when all writers close
+            return new Result(p.exitValue(), out.get(30, TimeUnit.SECONDS), err.get(30, TimeUnit.SECONDS));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException(e);
+        } catch (TimeoutException e) {
+            throw new AssertionError("the output pipes of " + command + " stayed open after it exited", e);
+        }
+    }
+
+    private static String readAll(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+            while (channel.read(buffer) >= 0) {
+                buffer.flip();
+                digest.update(buffer);
+                buffer.clear();
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static boolean isMounted(Path mountPoint) {
+        return MountPoints.isMounted(mountPoint.toAbsolutePath());
+    }
+
+    /** The vhdx-mount processes serving {@code mountPoint} (by their command line). */
+    static List<ProcessHandle> servers(Path mountPoint) {
+        String mnt = mountPoint.toAbsolutePath().toString();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(mnt)).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(JAR.toString())
+                        || List.of(a).contains("dev.vhdxmount.mount.Main")).orElse(false))
+                .toList();
+    }
+
+    /** Waits until nothing serves or is mounted at {@code mountPoint}. */
+    static void awaitGone(Path mountPoint) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (servers(mountPoint).isEmpty() && !isMounted(mountPoint)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("still there after 20 s: servers " + servers(mountPoint) + ", mounted " + isMounted(mountPoint));
+    }
+
+    /** Loop devices whose backing file lies under {@code dir}. */
+    static List<String> loopDevicesUnder(Path dir) {
+        String listing = sh("losetup -a || true").stdout();
+        return listing.lines().filter(l -> l.contains(dir.toAbsolutePath().toString())).toList();
+    }
+
+    /** Leaves nothing behind whatever a test did: loop devices, mounts, serving processes. */
+    static void cleanUp(Path dir, Path... mountPoints) {
+        for (String loop : loopDevicesUnder(dir)) {
+            sh("umount -l " + loop.substring(0, loop.indexOf(':')) + " 2>/dev/null || true; losetup -d "
+                    + loop.substring(0, loop.indexOf(':')) + " || true");
+        }
+        for (Path mnt : mountPoints) {
+            for (ProcessHandle p : servers(mnt)) {
+                p.destroyForcibly();
+            }
+            if (isMounted(mnt)) {
+                sh("fusermount -u -z '" + mnt + "' || umount -l '" + mnt + "' || true");
+            }
+        }
+    }
+
+    /** A directory others can enter (for tests that run a command as nobody). */
+    static Path openDirectory(Path dir) throws IOException {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return dir;
+    }
+}
