@@ -56,6 +56,7 @@ final class RawDiskFs extends FuseStubFS implements FuseServer {
 
     private final VirtualDisk disk;
     private final DiskFileAttributes attributes;
+    private final TruncationReports truncations = new TruncationReports();
     private volatile Runnable onReady = () -> {};
 
     /** @throws LinkageError when libfuse cannot be loaded (see {@link #probeLibrary}) */
@@ -228,6 +229,18 @@ final class RawDiskFs extends FuseStubFS implements FuseServer {
             int n = readFully(offset, ByteBuffer.wrap(copy));
             buf.put(0, copy, 0, n);
             return n;
+        } catch (VhdxFormatException.Truncated e) {
+            // a partial copy fails every read of a missing block: one line per block, not per read
+            switch (truncations.report(e.getMessage())) {
+                case FIRST -> log.error("{}: read of {} bytes at offset {} failed: {}; reads of this block answer EIO"
+                        + " and are not logged again", FILE_NAME, size, offset, e.getMessage());
+                case LIMIT_REACHED -> log.error("{}: read of {} bytes at offset {} failed: {}; more than {} blocks"
+                        + " lie past the end of the image file: no further ones are logged", FILE_NAME, size, offset,
+                        e.getMessage(), TruncationReports.MAX_KEYS);
+                default -> log.debug("{}: read of {} bytes at offset {} failed: {}", FILE_NAME, size, offset,
+                        e.getMessage());
+            }
+            return -ErrorCodes.EIO();
         } catch (VhdxFormatException e) {
             log.error("{}: read of {} bytes at offset {} failed: {}", FILE_NAME, size, offset, e.getMessage());
             log.debug("read failure", e);
