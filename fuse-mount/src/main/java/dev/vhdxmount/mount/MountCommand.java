@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
             "  vhdx-mount -o allow_other --log-file /var/log/vhdx-mount.log disk.vhdx /mnt/vhdx",
             "  vhdx-mount -f -v child.vhdx /mnt/vhdx          # stay attached, debug log on the terminal",
             "  vhdx-mount --parent base.vhdx child.vhdx /mnt/vhdx",
+            "  vhdx-mount --clear-stale disk.vhdx /mnt/vhdx    # after the last server was killed (kill -9, OOM)",
             "  loop=$(losetup -r -f --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part",
             "  fusermount -u /mnt/vhdx",
             "",
@@ -82,6 +83,11 @@ final class MountCommand implements Callable<Integer> {
                     + " allow_root, nonempty, debug. Repeatable. Always in force: ro, kernel_cache.")
     List<String> fuseOptions = new ArrayList<>();
 
+    @Option(names = "--clear-stale",
+            description = "If MOUNTPOINT is a stale FUSE mount (the process that served it died: 'Transport endpoint"
+                    + " is not connected'), unmount it first. A live mount is never touched.")
+    boolean clearStale;
+
     @Mixin
     ImageOptions imageOptions = new ImageOptions();
 
@@ -119,7 +125,7 @@ final class MountCommand implements Callable<Integer> {
     private int mountAndServe() throws CliError, InterruptedException {
         OpenOptions openOptions = imageOptions.toOpenOptions();
         Images.checkReadable(image, openOptions);
-        Path mounted = MountPoints.check(mountPoint, hasFuseOption("nonempty"));
+        Path mounted = MountPoints.check(mountPoint, hasFuseOption("nonempty"), clearStale);
         FuseEnvironment.checkDevice();
         FuseEnvironment.checkLibrary();
         try (VirtualDisk disk = Images.open(image, openOptions)) {
@@ -179,6 +185,9 @@ final class MountCommand implements Callable<Integer> {
         List<String> args = new ArrayList<>(List.of(PROGRAM, Background.CHILD_OPTION));
         args.addAll(logging.toArguments());
         args.addAll(imageOptions.toArguments());
+        if (clearStale) {
+            args.add("--clear-stale");
+        }
         for (String option : fuseOptions) {
             args.add("-o");
             args.add(option);

@@ -12,11 +12,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Checks a mountpoint before mounting, so that each way it can be wrong gets its own message with the fix, and reads
  * the kernel's mount table (/proc/self/mountinfo) to tell "already mounted" and "stale" apart.
  */
 final class MountPoints {
+    private static final Logger log = LoggerFactory.getLogger(MountPoints.class);
     static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
     /** One line of /proc/self/mountinfo: where, what type, from what. */
@@ -35,6 +39,15 @@ final class MountPoints {
      * @return the mountpoint as an absolute, normalised path
      */
     static Path check(Path given, boolean allowNonEmpty) throws CliError {
+        return check(given, allowNonEmpty, false);
+    }
+
+    /**
+     * As {@link #check(Path, boolean)}; with {@code clearStale}, a stale FUSE mount (its server died, so the kernel
+     * answers ENOTCONN) is unmounted first, as {@code fusermount -u} would, and the directory checked again. Only
+     * ENOTCONN counts: a live mount, or one this user may not look into, is never touched.
+     */
+    static Path check(Path given, boolean allowNonEmpty, boolean clearStale) throws CliError {
         Path path = given.toAbsolutePath().normalize();
         BasicFileAttributes attributes;
         try {
@@ -43,6 +56,16 @@ final class MountPoints {
             throw new CliError(ExitCode.BAD_MOUNTPOINT,
                     "mountpoint " + path + " does not exist (create it first: mkdir -p " + path + ")", e);
         } catch (IOException e) {
+            if (clearStale && isNotConnected(e)) {
+                if (!Unmounter.unmount(path)) {
+                    throw new CliError(ExitCode.BAD_MOUNTPOINT, "mountpoint " + path + " is a stale FUSE mount and"
+                            + " unmounting it failed: try 'fusermount -u " + path + "' (or 'umount -l " + path
+                            + "' as root)", e);
+                }
+                log.warn("mountpoint {} was a stale FUSE mount (the process that served it had died): cleared it",
+                        path);
+                return check(given, allowNonEmpty, false);
+            }
             Optional<MountEntry> mounted = findMount(path);
             if (mounted.map(MountEntry::isFuse).orElse(false) || isNotConnected(e)) {
                 throw new CliError(ExitCode.BAD_MOUNTPOINT, staleMessage(path), e);
@@ -86,7 +109,7 @@ final class MountPoints {
     static String staleMessage(Path path) {
         return "mountpoint " + path + " is a stale FUSE mount (Transport endpoint is not connected: the process that"
                 + " served it has died); clear it with 'fusermount -u " + path + "' (or 'umount -l " + path
-                + "' as root) and try again";
+                + "' as root) and try again, or mount with --clear-stale, which does that first";
     }
 
     private static boolean isNotConnected(IOException e) {

@@ -32,6 +32,7 @@ class MountCommandTest {
         assertEquals(Path.of("x.log"), c.logging.logFile);
         assertEquals(List.of(Path.of("base.vhdx")), c.imageOptions.parents);
         assertTrue(c.imageOptions.allowTruncated);
+        assertFalse(c.clearStale);
         assertEquals(Path.of("img.vhdx"), c.image);
         assertEquals(Path.of("mnt"), c.mountPoint);
         assertTrue(c.hasFuseOption("nonempty"));
@@ -40,14 +41,15 @@ class MountCommandTest {
 
     @Test
     void theBackgroundChildGetsTheSameOptionsWithAbsolutePaths() {
-        MountCommand c = parse("-q", "--log-file=x.log", "-p", "base.vhdx", "-o", "allow_other", "--", "-odd.vhdx",
-                "mnt");
+        MountCommand c = parse("-q", "--log-file=x.log", "-p", "base.vhdx", "-o", "allow_other", "--clear-stale", "--",
+                "-odd.vhdx", "mnt");
         List<String> args = c.childArguments();
         assertEquals(List.of("vhdx-mount", Background.CHILD_OPTION), args.subList(0, 2));
         MountCommand child = parse(args.subList(1, args.size()).toArray(String[]::new));
         assertTrue(child.backgroundChild);
         assertFalse(child.foreground);
         assertTrue(child.logging.quiet);
+        assertTrue(child.clearStale);
         assertEquals(Path.of("x.log").toAbsolutePath(), child.logging.logFile);
         assertEquals(List.of(Path.of("base.vhdx").toAbsolutePath()), child.imageOptions.parents);
         assertEquals(List.of("allow_other"), child.fuseOptions);

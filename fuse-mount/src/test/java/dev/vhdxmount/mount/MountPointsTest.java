@@ -79,5 +79,6 @@ class MountPointsTest {
         String message = MountPoints.staleMessage(Path.of("/mnt/x"));
         assertTrue(message.contains("Transport endpoint is not connected"), message);
         assertTrue(message.contains("fusermount -u /mnt/x"), message);
+        assertTrue(message.contains("--clear-stale"), message);
     }
 }
