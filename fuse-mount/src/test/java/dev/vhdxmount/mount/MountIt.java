@@ -187,6 +187,102 @@ final class MountIt {
         }
     }
 
+    /** The one process serving {@code mountPoint}. */
+    static long serverPid(Path mountPoint) {
+        List<ProcessHandle> servers = servers(mountPoint);
+        assertEquals(1, servers.size(), "serving processes of " + mountPoint + ": " + servers);
+        return servers.get(0).pid();
+    }
+
+    /** A field of /proc/PID/status ("VmRSS" in kB, "Threads"), as a number. */
+    static long procStatus(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith(field + ":")) {
+                return Long.parseLong(line.substring(field.length() + 1).trim().split("\\s+")[0]);
+            }
+        }
+        throw new AssertionError("no " + field + " in /proc/" + pid + "/status");
+    }
+
+    /** An open file descriptor of a process: what it refers to and its open flags (octal in /proc/PID/fdinfo). */
+    record OpenFile(int fd, String target, int flags) {
+        static final int O_ACCMODE = 03;
+        static final int O_RDONLY = 0;
+
+        boolean readOnly() {
+            return (flags & O_ACCMODE) == O_RDONLY;
+        }
+    }
+
+    /** Every file descriptor of process {@code pid} that refers to {@code file} (by its real path). */
+    static List<OpenFile> openFiles(long pid, Path file) throws IOException {
+        String want = file.toRealPath().toString();
+        List<OpenFile> out = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds.toList()) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException e) {
+                    continue; // closed meanwhile
+                }
+                if (!target.equals(want) && !target.equals(want + " (deleted)")) {
+                    continue;
+                }
+                int number = Integer.parseInt(fd.getFileName().toString());
+                String info = Files.readString(Path.of("/proc/" + pid + "/fdinfo/" + number));
+                int flags = info.lines().filter(l -> l.startsWith("flags:")).findFirst()
+                        .map(l -> Integer.parseInt(l.substring(6).trim(), 8)).orElseThrow();
+                out.add(new OpenFile(number, target, flags));
+            }
+        }
+        return out;
+    }
+
+    /** Waits until {@code mountPoint}/disk.raw is served by {@code p} (started with -f); fails if {@code p} ends. */
+    static void awaitDiskRaw(Process p, Path mountPoint, Path stderr) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(mountPoint.resolve("disk.raw"))) {
+            if (!p.isAlive()) {
+                throw new AssertionError("vhdx-mount -f ended with " + p.exitValue() + ": " + Files.readString(stderr));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("disk.raw did not appear: " + Files.readString(stderr));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Reads {@code length} bytes at {@code offset} of {@code file} (fewer only at its end).
+     *
+     * @throws IOException as the read failed, for example "Input/output error" for EIO
+     */
+    static byte[] readAt(Path file, long offset, int length) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate(length);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, offset + buffer.position()) < 0) {
+                    break;
+                }
+            }
+            return java.util.Arrays.copyOf(buffer.array(), buffer.position());
+        }
+    }
+
+    /** Whether a read of {@code length} bytes at {@code offset} fails with EIO (it must not succeed at all). */
+    static boolean readFailsWithEio(Path file, long offset, int length) {
+        try {
+            readAt(file, offset, length);
+            return false;
+        } catch (IOException e) {
+            if (!String.valueOf(e.getMessage()).contains("Input/output error")) {
+                throw new AssertionError("expected EIO, got " + e, e);
+            }
+            return true;
+        }
+    }
+
     /** A directory others can enter (for tests that run a command as nobody). */
     static Path openDirectory(Path dir) throws IOException {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
