@@ -84,7 +84,8 @@ final class Images {
         }
         if (e instanceof VhdxFormatException.ParentNotFound) {
             return new CliError(ExitCode.PARENT_NOT_FOUND,
-                    where + (options.parents().isEmpty() ? " (name the parent with --parent PATH)" : ""), e);
+                    where + (options.parents().isEmpty() && !where.contains("--parent")
+                            ? " (name the parent with --parent PATH)" : ""), e);
         }
         if (e instanceof VhdxFormatException.Truncated) {
             return new CliError(ExitCode.CORRUPT_IMAGE, where + (options.allowTruncated() ? ""

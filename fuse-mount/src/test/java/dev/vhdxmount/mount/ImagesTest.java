@@ -65,6 +65,9 @@ class ImagesTest {
         CliError named = Images.describe(IMAGE, OpenOptions.DEFAULTS.withParents(List.of(Path.of("/b.vhdx"))),
                 new VhdxFormatException.ParentNotFound("parent /b.vhdx: DataWriteGuid does not match"));
         assertTrue(!named.getMessage().contains("--parent PATH"), named.getMessage());
+        CliError hinted = describe(new VhdxFormatException.ParentNotFound("child.vhdx: parent not found; tried: "
+                + "./base.vhdx (relative_path base.vhdx): no such file. Name the parent with --parent PATH"));
+        assertEquals(1, hinted.getMessage().split("--parent", -1).length - 1, "the hint once: " + hinted.getMessage());
     }
 
     @Test
