@@ -93,7 +93,9 @@ final class ParentChain implements ParentResolver {
                 return new Resolved(parent, new ImageInfo.ParentLink(path, how, attempts, parent.info()));
             } catch (VhdxFormatException.ParentNotFound e) {
                 file.close();
-                throw e; // a deeper level failed: its message already says why
+                // a deeper level failed and its message says why; prefix the link that led there, so that the whole
+                // chain shows: "top.vhdx -> mid.vhdx -> base.vhdx: parent not found ..."
+                throw new VhdxFormatException.ParentNotFound(child + " -> " + e.getMessage());
             } catch (VhdxFormatException e) {
                 attempts.add(path + " (" + how + "): not a usable VHDX: " + e.getMessage());
                 file.close();

@@ -141,6 +141,8 @@ class DifferencingTest {
         VhdxFormatException e = assertThrows(VhdxFormatException.ParentNotFound.class,
                 () -> VhdxImage.open(tmp.resolve("a.vhdx")).close());
         assertTrue(e.getMessage().contains("a cycle"), e.getMessage());
+        assertTrue(e.getMessage().startsWith(tmp.resolve("a.vhdx") + " -> " + tmp.resolve("b.vhdx") + ": parent not"
+                + " found"), "the message shows the chain: " + e.getMessage());
     }
 
     @Test
