@@ -10,6 +10,7 @@ packages=(
   util-linux fdisk e2fsprogs             # losetup, sfdisk/fdisk, mkfs.ext4 for examples and tests
   qemu-utils                             # qemu-img: the oracle and the image maker in tests
   libvhdi-utils                          # vhdimount: the peer used in cross-checks and benchmarks
+  strace                                 # tests: which files a run opens and which bytes it reads
 )
 missing=()
 for p in "${packages[@]}"; do
