@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,6 +43,12 @@ class PeerCrossCheckIT extends MountTest {
     private static final Path REPORT = Path.of("target", "peer-report.txt");
 
     private Path peer;
+
+    @BeforeAll
+    static void freshReport() throws IOException {
+        Files.createDirectories(REPORT.getParent());
+        Files.deleteIfExists(REPORT);
+    }
 
     @BeforeEach
     void peerMountPoint() throws IOException {
