@@ -26,4 +26,4 @@ if [ ! -e /dev/fuse ]; then
   echo "setup: warning: /dev/fuse is missing; load the fuse module (modprobe fuse) or run the container with --device /dev/fuse" >&2
 fi
 echo "setup: building" >&2
-mvn -q -B -DskipTests package
+mvn -q -B -Dstyle.color=never -DskipTests package

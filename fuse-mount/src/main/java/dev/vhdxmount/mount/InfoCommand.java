@@ -12,20 +12,23 @@ import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vhdx-info [OPTIONS] IMAGE}: what the virtual disk looks like from outside (size, sector sizes) and how to
- * attach it. A placeholder until the core exposes its structures (headers, regions, BAT, log, parents).
+ * {@code vhdx-info [OPTIONS] IMAGE}: what was parsed (creator, both headers, log state, regions, metadata, BAT state
+ * counts, the parent chain) and how to attach the disk; {@code --json} for scripts.
  */
 @Command(name = "vhdx-info", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         customSynopsis = "vhdx-info [OPTIONS] IMAGE",
-        description = {"Show a VHDX image's virtual disk: size and sector sizes, and how to attach it.", ""},
+        description = {"Show what a VHDX image holds: creator, headers, log (and whether it needs replay), regions,",
+            "metadata, BAT block states, the parent chain of a differencing disk, and how to attach the disk.", ""},
         footerHeading = "%nExamples:%n",
-        footer = {"  vhdx-info disk.vhdx", "  vhdx-info --parent base.vhdx child.vhdx", "",
+        footer = {"  vhdx-info disk.vhdx", "  vhdx-info --json disk.vhdx | jq '.log.state'",
+            "  vhdx-info --parent base.vhdx child.avhdx", "",
             "Exit status: as vhdx-mount's (0 ok, 2 bad command line, 3-7 image problems); see vhdx-mount --help."})
 final class InfoCommand implements Callable<Integer> {
     static final String PROGRAM = "vhdx-info";
@@ -36,6 +39,9 @@ final class InfoCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The VHDX file (opened read-only, never written).")
     Path image;
+
+    @Option(names = "--json", description = "Print the report as JSON, for scripts.")
+    boolean json;
 
     @Mixin
     ImageOptions imageOptions = new ImageOptions();
@@ -69,25 +75,12 @@ final class InfoCommand implements Callable<Integer> {
     }
 
     private void print(PrintWriter out, VirtualDisk disk) {
-        out.printf("image:                %s%n", Logging.show(image));
-        out.printf("virtual size:         %d bytes (%s)%n", disk.size(), humanSize(disk.size()));
-        out.printf("logical sector size:  %d bytes%n", disk.logicalSectorSize());
-        out.printf("physical sector size: %d bytes%n", disk.physicalSectorSize());
-        String advice = DiskAdvice.losetup(disk.logicalSectorSize(), "MOUNTPOINT/" + RawDiskFs.FILE_NAME);
-        if (advice != null) {
-            out.printf("note: %s%n", advice);
+        var report = ImageReport.of(Logging.show(image), disk);
+        if (json) {
+            ImageReport.printJson(out, report);
+        } else {
+            ImageReport.printText(out, report);
         }
         out.flush();
-    }
-
-    static String humanSize(long bytes) {
-        String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
-        double value = bytes;
-        int unit = 0;
-        while (value >= 1024 && unit < units.length - 1) {
-            value /= 1024;
-            unit++;
-        }
-        return unit == 0 ? bytes + " bytes" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 }

@@ -16,9 +16,9 @@ class InfoAndAdviceTest {
 
     @Test
     void humanSizes() {
-        assertEquals("512 bytes", InfoCommand.humanSize(512));
-        assertEquals("6.0 MiB", InfoCommand.humanSize(6291456));
-        assertEquals("10.0 GiB", InfoCommand.humanSize(10737418240L));
-        assertEquals("40.0 GiB", InfoCommand.humanSize(42949672960L));
+        assertEquals("512 bytes", ImageReport.humanSize(512));
+        assertEquals("6.0 MiB", ImageReport.humanSize(6291456));
+        assertEquals("10.0 GiB", ImageReport.humanSize(10737418240L));
+        assertEquals("40.0 GiB", ImageReport.humanSize(42949672960L));
     }
 }

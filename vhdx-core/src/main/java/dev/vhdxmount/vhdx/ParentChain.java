@@ -106,8 +106,7 @@ final class ParentChain implements ParentResolver {
         }
         throw new VhdxFormatException.ParentNotFound(child + ": parent not found (parent_linkage " + linkage
                 + "; locator " + locator.entries() + "); tried: "
-                + (attempts.isEmpty() ? "no candidate path" : String.join("; ", attempts))
-                + ". Name the parent with --parent PATH");
+                + (attempts.isEmpty() ? "no candidate path" : String.join("; ", attempts)));
     }
 
     /** Why {@code path} cannot be a parent before it is even opened: missing, not a file, or a cycle. */

@@ -167,6 +167,8 @@ class CorruptionTest {
                         "BlockSize 3145728 is not a power of two"),
                 refused("block size 512 MiB", (p, l) -> p.putInt(l.itemData(FileParameters.ID), 512 << 20),
                         "BlockSize"),
+                refused("File Parameters reserved bits", (p, l) -> p.putInt(l.itemData(FileParameters.ID) + 4,
+                        0x10), "reserved flag bits 2-31 are not zero"),
                 refused("logical sector size 1000", (p, l) -> p.putInt(l.itemData(SectorSize.LOGICAL_ID), 1000),
                         "Logical Sector Size: sector size is 1000"),
                 refused("physical sector size 1000", (p, l) -> p.putInt(l.itemData(SectorSize.PHYSICAL_ID), 1000),

@@ -96,8 +96,7 @@ class DifferencingTest {
 
         VhdxFormatException.ParentNotFound e = assertThrows(VhdxFormatException.ParentNotFound.class,
                 () -> VhdxImage.open(file).close());
-        assertTrue(e.getMessage().contains("gone.vhdx") && e.getMessage().contains("no such file")
-                && e.getMessage().contains("--parent"), e.getMessage());
+        assertTrue(e.getMessage().contains("gone.vhdx") && e.getMessage().contains("no such file"), e.getMessage());
 
         try (VhdxDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withParents(List.of(elsewhere)))) {
             assertEquals("named with --parent", disk.info().parent().orElseThrow().foundBy());

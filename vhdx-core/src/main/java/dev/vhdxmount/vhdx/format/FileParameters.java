@@ -21,6 +21,10 @@ public record FileParameters(int blockSize, boolean leaveBlocksAllocated, boolea
             throw new VhdxFormatException(where + ": BlockSize " + blockSize
                     + " is not a power of two from 1 MiB to 256 MiB");
         }
+        if ((flags & ~3) != 0) {
+            throw new VhdxFormatException(String.format("%s: reserved flag bits 2-31 are not zero (flags 0x%08x)",
+                    where, flags));
+        }
         return new FileParameters((int) blockSize, (flags & 1) != 0, (flags & 2) != 0);
     }
 }
