@@ -8,9 +8,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VhdxFormatException;
 import dev.vhdxmount.vhdx.VhdxImage;
@@ -18,15 +15,6 @@ import dev.vhdxmount.vhdx.VirtualDisk;
 
 /** Opens an image for the command line: turns each way that can fail into a one-line {@link CliError}. */
 final class Images {
-    private static final Logger log = LoggerFactory.getLogger(Images.class);
-
-    /**
-     * Test hook, not a feature: when set to a logical sector size (512 or 4096), IMAGE is served as a raw disk
-     * instead of being parsed as a VHDX. It lets the mount's integration tests check FUSE, the CLI and the
-     * environment checks independently of the VHDX reader.
-     */
-    static final String TEST_OPEN_RAW_ENV = "VHDX_MOUNT_TEST_OPEN_RAW";
-
     private Images() {}
 
     /**
@@ -62,11 +50,6 @@ final class Images {
     /** Opens the image read-only. */
     static VirtualDisk open(Path image, OpenOptions options) throws CliError {
         try {
-            String rawSectorSize = System.getenv(TEST_OPEN_RAW_ENV);
-            if (rawSectorSize != null) {
-                log.info("test hook {} is set: serving {} as a raw disk", TEST_OPEN_RAW_ENV, image);
-                return RawFileDisk.open(image, Integer.parseInt(rawSectorSize.trim()));
-            }
             return VhdxImage.open(image, options);
         } catch (IOException e) {
             throw describe(image, options, e);

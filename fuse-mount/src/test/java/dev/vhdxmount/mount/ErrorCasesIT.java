@@ -132,8 +132,8 @@ class ErrorCasesIT extends GptDiskMountTest {
 
     @Test
     void mountpointStaleAfterTheServerWasKilled() throws Exception {
-        Process p = MountIt.start(Map.of(Images.TEST_OPEN_RAW_ENV, "512"), dir.resolve("out"), dir.resolve("err"),
-                "-f", disk.raw().toString(), mnt.toString());
+        Process p = MountIt.start(Map.of(), dir.resolve("out"), dir.resolve("err"),
+                "-f", disk.vhdx().toString(), mnt.toString());
         while (!Files.exists(mnt.resolve("disk.raw"))) {
             assertTrue(p.isAlive(), () -> "vhdx-mount -f ended: " + read(dir.resolve("err")));
             Thread.sleep(50);

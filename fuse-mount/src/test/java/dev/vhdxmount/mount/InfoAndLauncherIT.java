@@ -12,6 +12,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
+
 /** vhdx-info, the 4096-byte-sector advice at mount time, and the launcher scripts. */
 @Timeout(180)
 class InfoAndLauncherIT extends GptDiskMountTest {
@@ -24,14 +26,15 @@ class InfoAndLauncherIT extends GptDiskMountTest {
     }
 
     @Test
-    void fourKSectorsAreAnnouncedAtMountTimeAndByVhdxInfo() {
-        Map<String, String> fourK = Map.of(Images.TEST_OPEN_RAW_ENV, "4096");
-        MountIt.Result info = MountIt.cli(fourK, "vhdx-info", disk.raw().toString()).expect(ExitCode.OK);
+    void fourKSectorsAreAnnouncedAtMountTimeAndByVhdxInfo() throws IOException {
+        Path fourK = VhdxBuilder.dynamic(64L << 20).logicalSectorSize(4096).blockSize(1 << 20)
+                .build(dir.resolve("4k.vhdx")).path();
+        MountIt.Result info = MountIt.cli("vhdx-info", fourK.toString()).expect(ExitCode.OK);
         assertTrue(info.stdout().contains("logical sector size:  4096 bytes"), info.stdout());
         assertTrue(info.stdout().contains("losetup -r --sector-size 4096 -f --show MOUNTPOINT/disk.raw"),
                 info.stdout());
 
-        MountIt.Result mounted = MountIt.cli(fourK, disk.raw().toString(), mnt.toString()).expect(ExitCode.OK);
+        MountIt.Result mounted = MountIt.cli(fourK.toString(), mnt.toString()).expect(ExitCode.OK);
         assertTrue(mounted.stderr().contains("4096-byte logical sectors: attach it with 'losetup -r --sector-size 4096"
                 + " -f --show " + mnt.resolve("disk.raw") + "'"), mounted.stderr());
         String loop = MountIt.shOk("losetup -r --sector-size 4096 -f --show '" + mnt.resolve("disk.raw") + "'").trim();
@@ -40,7 +43,8 @@ class InfoAndLauncherIT extends GptDiskMountTest {
         } finally {
             MountIt.shOk("losetup -d " + loop);
         }
-        MountIt.cli("-q", disk.raw().toString(), dir.resolve("nope").toString()).expect(ExitCode.BAD_MOUNTPOINT);
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.cli("-q", fourK.toString(), dir.resolve("nope").toString()).expect(ExitCode.BAD_MOUNTPOINT);
     }
 
     @Test
@@ -49,9 +53,9 @@ class InfoAndLauncherIT extends GptDiskMountTest {
         MountIt.Result version = MountIt.run(Map.of(), List.of(MountIt.SCRIPTS.resolve("vhdx-info").toString(),
                 "--version")).expect(ExitCode.OK);
         assertTrue(version.stdout().startsWith("vhdx-info "), version.stdout());
-        MountIt.Result mounted = MountIt.run(Map.of(Images.TEST_OPEN_RAW_ENV, "512"),
+        MountIt.Result mounted = MountIt.run(Map.of(),
                 List.of(launcher.toString(), "--log-file", dir.resolve("bg.log").toString(), "-v",
-                        disk.raw().toString(), mnt.toString())).expect(ExitCode.OK);
+                        disk.vhdx().toString(), mnt.toString())).expect(ExitCode.OK);
         assertTrue(Files.exists(mnt.resolve("disk.raw")), mounted.stderr());
         MountIt.shOk("fusermount -u '" + mnt + "'");
         try {
