@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,6 +20,7 @@ import dev.vhdxmount.vhdx.VhdxDisk;
 import dev.vhdxmount.vhdx.VhdxImage;
 import dev.vhdxmount.vhdx.read.ReadTarget;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
+import dev.vhdxmount.vhdx.testkit.Corpus;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
@@ -34,14 +34,9 @@ class TruncatedImageIT extends MountTest {
     private static final int MIB = 1 << 20;
     static final String CORPUS_TRUNCATED = "metal-tools/MSEdge-Win10_preview_truncated.vhdx.gz";
 
-    /** The corpus image decompressed, or the test skipped where there is no corpus (never in CI). */
+    /** The corpus image {@code file} (a MANIFEST.tsv path) decompressed to the sparse file {@code target}. */
     static Path corpusImage(String file, Path target) throws IOException {
-        Path gz = CorpusIT.CORPUS.resolve(file);
-        if (!Files.exists(gz)) {
-            Assumptions.assumeTrue(System.getenv("CI") == null, "the shared corpus must be there in CI: " + gz);
-            Assumptions.abort("no shared corpus here: " + gz);
-        }
-        return CorpusIT.gunzipSparse(gz, target);
+        return Corpus.decompress(file, target);
     }
 
     @Test

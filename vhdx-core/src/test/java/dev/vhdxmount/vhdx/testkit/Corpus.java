@@ -69,8 +69,12 @@ public final class Corpus {
 
     /** Decompresses {@code image} into {@code dir} as a sparse file (zero runs are skipped, not written). */
     public static Path decompress(Image image, Path dir) throws IOException {
-        Path out = dir.resolve(image.name() + ".vhdx");
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(root().resolve(image.file())), 1 << 16);
+        return decompress(image.file(), dir.resolve(image.name() + ".vhdx"));
+    }
+
+    /** Decompresses the corpus file {@code file} (a MANIFEST.tsv path) into the sparse file {@code out}. */
+    public static Path decompress(String file, Path out) throws IOException {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(root().resolve(file)), 1 << 16);
                 FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             byte[] buf = new byte[1 << 16];
             long position = 0;
