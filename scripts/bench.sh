@@ -53,7 +53,7 @@ need=()
 command -v fio >/dev/null || need+=(fio)
 command -v qemu-img >/dev/null || need+=(qemu-utils)
 command -v fusermount >/dev/null || need+=(fuse3)
-[[ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 || -n $(ldconfig -p | grep 'libfuse.so.2 ') ]] || need+=(libfuse2)
+ldconfig -p | grep -q 'libfuse.so.2 ' || need+=(libfuse2)
 [[ " $tools " != *" vhdimount "* ]] || command -v vhdimount >/dev/null || need+=(libvhdi-utils)
 [[ " $tools " != *" qsd "* ]] || command -v qemu-storage-daemon >/dev/null || need+=(qemu-system-common)
 if ((${#need[@]})); then
@@ -95,7 +95,7 @@ mountpoint -q "$mnt" && fusermount -u "$mnt"
 # mount TOOL IMAGE: mounts, sets $file (the served file) and $pid (the serving process, empty for raw)
 mount_tool() {
   local tool=$1 image=$2
-  file= pid=
+  file='' pid=''
   case $tool in
     vhdx-mount)
       "$vhdx_mount" -q "$image" "$mnt"
