@@ -18,7 +18,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 dir=/var/tmp/vhdx-bench
 rounds=3
-jvm_args="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms32m -Xmn8m"
+jvm_args="-XX:+UseSerialGC -XX:Tier4InvocationThreshold=20000 -XX:Tier4MinInvocationThreshold=2400 -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=160000 -Xms32m -Xmn8m"
 while (($#)); do
   case $1 in
     --dir) dir=$2; shift 2 ;;
