@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import jnr.constants.platform.OpenFlags;
-import jnr.posix.POSIX;
-import jnr.posix.POSIXFactory;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
 
 /**
  * Background mode, as FUSE tools do it: the command returns once the mount is ready and a process keeps serving.
@@ -123,7 +123,7 @@ final class Background {
     /** In the child, first thing: leave the launcher's session and process group. */
     static void leaveTerminalSession() {
         try {
-            int sid = posix().setsid();
+            int sid = libc().setsid();
             log.debug("serving process {} in its own session {}", ProcessHandle.current().pid(), sid);
         } catch (RuntimeException | LinkageError e) {
             log.debug("setsid failed: {}", e.toString());
@@ -136,15 +136,16 @@ final class Background {
         System.out.flush();
         System.err.flush();
         try {
-            POSIX posix = posix();
-            int devNull = posix.open("/dev/null", OpenFlags.O_RDWR.intValue(), 0);
+            LibC libc = libc();
+            int devNull = libc.open("/dev/null", OpenFlags.O_RDWR.intValue(), 0);
             if (devNull < 0) {
-                throw new IllegalStateException("cannot open /dev/null: errno " + posix.errno());
+                throw new IllegalStateException("cannot open /dev/null: errno "
+                        + LastError.getLastError(jnr.ffi.Runtime.getRuntime(libc)));
             }
             for (int fd = 0; fd <= 2; fd++) {
-                posix.dup2(devNull, fd);
+                libc.dup2(devNull, fd);
             }
-            posix.close(devNull);
+            libc.close(devNull);
         } catch (RuntimeException | LinkageError e) {
             // the launcher has its answer; at worst a caller reading our stderr waits for the unmount
             log.warn("cannot detach from the terminal: {}", e.toString());
@@ -152,7 +153,22 @@ final class Background {
         }
     }
 
-    private static POSIX posix() {
-        return POSIXFactory.getNativePOSIX();
+    /**
+     * The four libc functions the background mode needs. Bound on their own rather than through jnr-posix, whose
+     * binding of all of libc cost the serving process about 0.5 s of start-up, on the way to a visible mount
+     * (scripts/bench.sh, docs/benchmarks.md).
+     */
+    public interface LibC {
+        int setsid();
+
+        int open(String path, int flags, int mode);
+
+        int dup2(int oldFd, int newFd);
+
+        int close(int fd);
+    }
+
+    private static LibC libc() {
+        return LibraryLoader.create(LibC.class).failImmediately().load("c");
     }
 }

@@ -17,7 +17,7 @@ import ch.qos.logback.core.OutputStreamAppender;
  * Sets up Logback from the command line: warnings and errors to stderr by default, debug with {@code -v}, errors
  * only with {@code -q}, and optionally a log file.
  *
- * <p>logback.xml holds the same quiet default for code that runs before this (and for tests). Done in code rather than
+ * <p>{@link LogbackDefaults} holds the same quiet default for code that runs before this. Done in code rather than
  * with system properties so that {@code -v} can also switch the console to a detailed pattern with stack traces,
  * while the plain pattern prints one line per message, like other command-line tools ({@code prog: message}).
  */
@@ -61,7 +61,7 @@ final class Logging {
         }
     }
 
-    private static void start(LoggerContext context, OutputStreamAppender<ILoggingEvent> appender, String pattern) {
+    static void start(LoggerContext context, OutputStreamAppender<ILoggingEvent> appender, String pattern) {
         PatternLayoutEncoder encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
         encoder.setPattern(pattern);

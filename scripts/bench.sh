@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Benchmarks vhdx-mount against its peers on the same images, in one run, tools alternating:
+#   vhdimount (libvhdi-utils, C, libfuse 2), qemu-storage-daemon's FUSE export (qemu-system-common), and the raw
+#   file itself (the same virtual disk as a plain file on the host's file system).
+# Measures, for each repetition and each tool (the order rotates from one repetition to the next):
+#   - sequential read of the served file with dd bs=1M, backing file in the page cache (first read of a fresh mount)
+#   - the same again on a second open (re-read)
+#   - 4 KiB random reads with fio (psync, iodepth 1, O_DIRECT), 1 job and 4 jobs
+#   - the serving process's CPU time for the first read, and its peak RSS (VmHWM) after all of that
+#   - on a 64 TiB image: the time from starting the command until the file is visible with the right size, and the
+#     peak RSS after random reads spread over the whole disk (every part of the BAT)
+#   - vhdx-mount's start-up in parts: bare JVM, --version (JVM + command line), vhdx-info (+ open), -f (+ mount)
+# and prints a table of medians with ratios to vhdimount and to the raw file. Then runs the JMH benchmarks of
+# vhdx-core (scripts/jmh.sh) unless --no-jmh.
+#
+# Needs root (FUSE mounts, apt-get). Installs what is missing from Debian: fio, qemu-utils, libvhdi-utils,
+# qemu-system-common, fuse3, libfuse2. Builds the jar if missing. Takes about 10 minutes with the defaults.
+#
+# usage: scripts/bench.sh [--reps N] [--runtime SECONDS] [--tools "vhdx-mount vhdimount qsd raw"] [--dir DIR]
+#                         [--no-jmh] [--out FILE]
+#   VHDX_MOUNT=path/to/launcher benchmarks another build of vhdx-mount (default: scripts/vhdx-mount of this checkout)
+set -euo pipefail
+
+root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
+reps=5
+runtime=3
+tools="vhdx-mount vhdimount qsd raw"
+dir=/var/tmp/vhdx-bench
+jmh=1
+out=
+while (($#)); do
+  case $1 in
+    --reps) reps=$2; shift 2 ;;
+    --runtime) runtime=$2; shift 2 ;;
+    --tools) tools=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    --no-jmh) jmh=0; shift ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+vhdx_mount=${VHDX_MOUNT:-$root/scripts/vhdx-mount}
+vhdx_info=$(dirname "$vhdx_mount")/vhdx-info
+
+say() { echo "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+[[ $(id -u) == 0 ]] || die "run as root (FUSE mounts, O_DIRECT, apt-get)"
+
+# --- tools ---------------------------------------------------------------------------------------------------------
+need=()
+command -v fio >/dev/null || need+=(fio)
+command -v qemu-img >/dev/null || need+=(qemu-utils)
+command -v fusermount >/dev/null || need+=(fuse3)
+ldconfig -p | grep -q 'libfuse.so.2 ' || need+=(libfuse2)
+[[ " $tools " != *" vhdimount "* ]] || command -v vhdimount >/dev/null || need+=(libvhdi-utils)
+[[ " $tools " != *" qsd "* ]] || command -v qemu-storage-daemon >/dev/null || need+=(qemu-system-common)
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+fi
+if [[ -z ${VHDX_MOUNT:-} && ! -f $root/fuse-mount/target/vhdx-mount.jar ]]; then
+  say "building the jar"
+  (cd "$root" && mvn -q -B -DskipTests package) >&2
+fi
+
+# --- images --------------------------------------------------------------------------------------------------------
+mkdir -p "$dir"
+small=$dir/dyn-1g-1m.vhdx raw=$dir/dyn-1g-1m.raw big=$dir/dyn-64t-1m.vhdx
+small_size=$((1 << 30)) big_size=$((64 << 40))
+if [[ ! -f $small || ! -f $raw ]]; then
+  say "making a 1 GiB raw disk with random data in 60% of its 1 MiB blocks, and its dynamic VHDX (1 MiB blocks)"
+  rm -f "$raw" "$small"
+  truncate -s "$small_size" "$raw.tmp"
+  # blocks i with (7 i mod 10) < 6: data and holes interleaved, as a used disk has them
+  for ((i = 0; i < 1024; i++)); do
+    if (((i * 7) % 10 < 6)); then
+      dd if=/dev/urandom of="$raw.tmp" bs=1M seek=$i count=1 conv=notrunc status=none
+    fi
+  done
+  mv "$raw.tmp" "$raw"
+  qemu-img convert -f raw -O vhdx -o subformat=dynamic,block_size=1M "$raw" "$small"
+fi
+if [[ ! -f $big ]]; then
+  say "making a 64 TiB dynamic VHDX with 1 MiB blocks (its BAT is 512 MiB)"
+  qemu-img create -q -f vhdx -o subformat=dynamic,block_size=1M "$big" 64T
+fi
+mnt=$dir/mnt
+mkdir -p "$mnt"
+mountpoint -q "$mnt" && fusermount -u "$mnt"
+: > "$dir/qsd.raw"
+
+# --- one tool: mount, served file, serving process, unmount --------------------------------------------------------
+# mount TOOL IMAGE: mounts, sets $file (the served file) and $pid (the serving process, empty for raw)
+mount_tool() {
+  local tool=$1 image=$2
+  file='' pid=''
+  case $tool in
+    vhdx-mount)
+      "$vhdx_mount" -q "$image" "$mnt"
+      file=$mnt/disk.raw
+      pid=$(pgrep -n -f -- "--background-child.* $mnt\$")
+      ;;
+    vhdimount)
+      vhdimount "$image" "$mnt" >/dev/null
+      file=$mnt/vhdi1
+      pid=$(pgrep -n -f -- "^vhdimount .* $mnt\$")
+      ;;
+    qsd)
+      rm -f "$dir/qsd.pid"
+      qemu-storage-daemon --daemonize --pidfile "$dir/qsd.pid" \
+        --blockdev "driver=file,node-name=file,filename=$image,read-only=on" \
+        --blockdev driver=vhdx,node-name=disk,file=file,read-only=on \
+        --export "type=fuse,id=export,node-name=disk,mountpoint=$dir/qsd.raw,writable=off"
+      file=$dir/qsd.raw
+      pid=$(cat "$dir/qsd.pid")
+      ;;
+    raw)
+      file=$raw
+      ;;
+  esac
+}
+
+unmount_tool() {
+  local tool=$1
+  case $tool in
+    vhdx-mount|vhdimount) fusermount -u "$mnt" ;;
+    qsd) kill "$pid" ;;
+  esac
+  if [[ -n $pid ]]; then
+    # the next tool must not share the CPU with this one's exit
+    for ((i = 0; i < 500; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+  fi
+}
+
+now_ns() { date +%s%N; }
+cpu_ms() { local st; read -r -a st < "/proc/$1/stat"; echo $(((st[13] + st[14]) * 1000 / $(getconf CLK_TCK))); }
+hwm_mib() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+# dd bs=1M of the whole file: GB/s
+dd_gbs() { LC_ALL=C dd if="$1" of=/dev/null bs=1M 2>&1 | awk '/copied/ {printf "%.3f", $1 / $(NF - 3) / 1e9}'; }
+# fio 4 KiB random reads: IOPS (terse field 8)
+fio_iops() {
+  local file=$1 jobs=$2 direct=$3 size=${4:-}
+  # --invalidate=0: fio would otherwise drop the file's page cache first (the raw file's, here)
+  fio --name=rand --filename="$file" --readonly --invalidate=0 --rw=randread --bs=4k --ioengine=psync --iodepth=1 \
+    --direct="$direct" --numjobs="$jobs" --group_reporting --time_based --runtime="$runtime" \
+    ${size:+--size=$size} --output-format=terse 2>/dev/null | awk -F';' '{s += $8} END {printf "%d", s}'
+}
+wait_size() {
+  local file=$1 size=$2
+  for ((i = 0; i < 30000; i++)); do
+    [[ $(stat -c %s "$file" 2>/dev/null) == "$size" ]] && return 0
+    sleep 0.001
+  done
+  die "$file did not appear with size $size"
+}
+
+results=$dir/results-$(date +%Y%m%d-%H%M%S).tsv
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$rep" "$3" >> "$results"; }
+
+# --- the run -------------------------------------------------------------------------------------------------------
+read -r -a tool_list <<< "$tools"
+say "results go to $results; $reps repetitions of: ${tool_list[*]}"
+started=$(now_ns)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for ((rep = 1; rep <= reps; rep++)); do
+  # rotate the order so that no tool always runs first or last
+  n=${#tool_list[@]}
+  order=()
+  for ((k = 0; k < n; k++)); do order+=("${tool_list[$(((k + rep - 1) % n))]}"); done
+  say "repetition $rep/$reps: ${order[*]}"
+  for tool in "${order[@]}"; do
+    cat "$small" "$raw" > /dev/null
+    mount_tool "$tool" "$small"
+    [[ $(stat -c %s "$file") == "$small_size" ]] || die "$tool: $file has the wrong size"
+    [[ -z $pid ]] || c0=$(cpu_ms "$pid")
+    record seq_first "$tool" "$(dd_gbs "$file")"
+    [[ -z $pid ]] || record cpu_first_s "$tool" "$(awk -v a="$c0" -v b="$(cpu_ms "$pid")" 'BEGIN {printf "%.3f", (b - a) / 1000}')"
+    record seq_reread "$tool" "$(dd_gbs "$file")"
+    # the raw file: O_DIRECT would measure the host's disk, not its page cache, so read it buffered
+    direct=1
+    [[ $tool != raw ]] || direct=0
+    record rand1 "$tool" "$(fio_iops "$file" 1 $direct)"
+    record rand4 "$tool" "$(fio_iops "$file" 4 $direct)"
+    [[ -z $pid ]] || record rss_1g "$tool" "$(hwm_mib "$pid")"
+    unmount_tool "$tool"
+  done
+  for tool in "${order[@]}"; do
+    [[ $tool != raw ]] || continue
+    cat "$big" > /dev/null
+    t0=$(now_ns)
+    mount_tool "$tool" "$big"
+    wait_size "$file" "$big_size"
+    record visible_64t_ms "$tool" $((($(now_ns) - t0) / 1000000))
+    # random reads over the whole 64 TiB: BAT entries from every part of the BAT
+    fio_iops "$file" 1 1 > /dev/null
+    record rss_64t "$tool" "$(hwm_mib "$pid")"
+    unmount_tool "$tool"
+  done
+  if [[ " $tools " == *" vhdx-mount "* ]]; then
+    # vhdx-mount's start-up in parts, each from the command's start (launcher JVM options as in scripts/vhdx-mount)
+    t0=$(now_ns); java -XX:+UseSerialGC -version 2>/dev/null
+    record start_jvm_ms vhdx-mount $((($(now_ns) - t0) / 1000000))
+    t0=$(now_ns); "$vhdx_mount" --version > /dev/null
+    record start_version_ms vhdx-mount $((($(now_ns) - t0) / 1000000))
+    t0=$(now_ns); "$vhdx_info" "$big" > /dev/null
+    record start_info_ms vhdx-mount $((($(now_ns) - t0) / 1000000))
+    t0=$(now_ns); "$vhdx_mount" -q -f "$big" "$mnt" & fg=$!
+    wait_size "$mnt/disk.raw" "$big_size"
+    record start_foreground_ms vhdx-mount $((($(now_ns) - t0) / 1000000))
+    fusermount -u "$mnt"; wait "$fg" || true
+  fi
+done
+say "measured in $((($(now_ns) - started) / 1000000000)) s"
+
+# --- the table -----------------------------------------------------------------------------------------------------
+{
+  echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ); $reps repetitions, medians; fio runtime ${runtime} s"
+  echo "versions: vhdx-mount $("$vhdx_mount" --version 2>/dev/null | head -1 | awk '{print $NF}'), $(java -version 2>&1 | head -1)," \
+    "vhdimount $(dpkg-query -W -f='${Version}' libvhdi-utils 2>/dev/null), qemu $(dpkg-query -W -f='${Version}' qemu-system-common 2>/dev/null)," \
+    "libfuse $(dpkg-query -W -f='${Version}' libfuse2 2>/dev/null), $(fio --version), kernel $(uname -r)"
+  echo "load average (1, 5, 15 min) before the run: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
+  echo
+} > "$results.txt"
+awk -F'\t' -v tools="$tools" '
+  { v[$1 SUBSEP $2] = v[$1 SUBSEP $2] " " $4 }
+  function median(s,   a, n, i, j, t) {
+    n = split(s, a, " ")
+    if (n == 0) return ""
+    for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+    return n % 2 ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  function cell(m, t,   x) { x = median(v[m SUBSEP t]); return x == "" ? "-" : x }
+  function ratio(m, a, b,   x, y) {
+    x = median(v[m SUBSEP a]); y = median(v[m SUBSEP b])
+    return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y)
+  }
+  END {
+    split("seq_first seq_reread rand1 rand4 cpu_first_s rss_1g visible_64t_ms rss_64t", metrics, " ")
+    name["seq_first"] = "sequential read, first open (GB/s)"
+    name["seq_reread"] = "sequential re-read, second open (GB/s)"
+    name["rand1"] = "random 4 KiB O_DIRECT, 1 job (IOPS)"
+    name["rand4"] = "random 4 KiB O_DIRECT, 4 jobs (IOPS)"
+    name["cpu_first_s"] = "server CPU for the first read of 1 GiB (s)"
+    name["rss_1g"] = "server peak RSS, 1 GiB image (MiB)"
+    name["visible_64t_ms"] = "64 TiB image: command start to visible (ms)"
+    name["rss_64t"] = "64 TiB image: server peak RSS (MiB)"
+    target["seq_first"] = ">= 1.0x vhdimount"; tm["seq_first"] = "vhdimount"; tv["seq_first"] = 1.0
+    target["seq_reread"] = ">= 0.5x raw"; tm["seq_reread"] = "raw"; tv["seq_reread"] = 0.5
+    target["rand1"] = ">= 1.0x vhdimount"; tm["rand1"] = "vhdimount"; tv["rand1"] = 1.0
+    target["visible_64t_ms"] = "<= 1000 ms"; ta["visible_64t_ms"] = 1000
+    target["rss_64t"] = "<= 128 MiB"; ta["rss_64t"] = 128
+    print "| measure | raw file | vhdimount | qemu-storage-daemon | vhdx-mount | vhdx-mount / vhdimount | vhdx-mount / raw | target | met |"
+    print "|---|---|---|---|---|---|---|---|---|"
+    for (k = 1; k <= 8; k++) {
+      m = metrics[k]
+      met = "-"
+      x = median(v[m SUBSEP "vhdx-mount"])
+      if (x != "" && m in tm) { y = median(v[m SUBSEP tm[m]]); if (y != "") met = (x / y >= tv[m]) ? "yes" : "NO" }
+      if (x != "" && m in ta) met = (x <= ta[m]) ? "yes" : "NO"
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[m], cell(m, "raw"), cell(m, "vhdimount"), cell(m, "qsd"),
+        cell(m, "vhdx-mount"), ratio(m, "vhdx-mount", "vhdimount"), ratio(m, "vhdx-mount", "raw"),
+        (m in target) ? target[m] : "", met
+    }
+    print ""
+    print "vhdx-mount start-up in parts, from the command start (ms, medians): bare JVM " cell("start_jvm_ms", "vhdx-mount") \
+      ", --version " cell("start_version_ms", "vhdx-mount") ", vhdx-info on the 64 TiB image " cell("start_info_ms", "vhdx-mount") \
+      ", mount -f until visible " cell("start_foreground_ms", "vhdx-mount") ", background mount until visible " cell("visible_64t_ms", "vhdx-mount")
+    print "The raw file is read from the page cache; its random reads are buffered (O_DIRECT would measure the disk)."
+  }' "$results" >> "$results.txt"
+cat "$results.txt"
+[[ -z $out ]] || cp "$results.txt" "$out"
+
+if ((jmh)); then
+  say "JMH benchmarks of vhdx-core (scripts/jmh.sh)"
+  "$root/scripts/jmh.sh" --dir "$dir"
+fi
