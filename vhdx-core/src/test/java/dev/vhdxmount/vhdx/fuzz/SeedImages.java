@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,15 +56,15 @@ final class SeedImages {
 
     private static void builderSeeds(Path dir) throws IOException {
         VhdxBuilder fixed = ids(VhdxBuilder.fixed(8L * MIB).blockSize(MIB), 1);
-        fixed.write(0, VhdxBuilder.pattern(64 * 1024, 1));
-        fixed.write(3L * MIB + 512, VhdxBuilder.pattern(8192, 2));
-        fixed.write(8L * MIB - 4096, VhdxBuilder.pattern(4096, 3));
+        fixed.write(0, data(64 * 1024, 1));
+        fixed.write(3L * MIB + 512, data(8192, 2));
+        fixed.write(8L * MIB - 4096, data(4096, 3));
         single(dir, "builder-fixed", fixed);
 
         VhdxBuilder states = ids(VhdxBuilder.dynamic(48L * MIB).blockSize(2 * MIB), 2);
-        states.write(0, VhdxBuilder.pattern(4096, 4));
-        states.write(5L * MIB - 512, VhdxBuilder.pattern(2 * MIB, 5)); // crosses a block boundary
-        states.write(20L * MIB, VhdxBuilder.pattern(4096, 6));
+        states.write(0, data(4096, 4));
+        states.write(5L * MIB - 512, data(2 * MIB, 5)); // crosses a block boundary
+        states.write(20L * MIB, data(4096, 6));
         states.blockState(10, VhdxBuilder.PAYLOAD_BLOCK_ZERO); // stale data under a ZERO block
         states.blockState(12, VhdxBuilder.PAYLOAD_BLOCK_UNDEFINED);
         states.blockState(13, VhdxBuilder.PAYLOAD_BLOCK_UNMAPPED);
@@ -73,29 +74,29 @@ final class SeedImages {
 
         VhdxBuilder big4k = ids(VhdxBuilder.dynamic(40 * GIB).logicalSectorSize(4096).blockSize(32 * MIB), 3)
                 .allocateSectorBitmaps(true);
-        big4k.write(0, VhdxBuilder.pattern(8192, 7));
-        big4k.write(33 * GIB - 4096, VhdxBuilder.pattern(3 * 4096, 8)); // across a block, in the second chunk
+        big4k.write(0, data(8192, 7));
+        big4k.write(33 * GIB - 4096, data(3 * 4096, 8)); // across a block, in the second chunk
         single(dir, "builder-4k-two-chunks", big4k);
 
         VhdxBuilder fiveGig = ids(VhdxBuilder.dynamic(5 * GIB).blockSize(MIB).physicalSectorSize(512), 4);
-        fiveGig.write(4 * GIB - 1024, VhdxBuilder.pattern(4096, 9)); // across the first chunk's end
-        fiveGig.write(MIB, VhdxBuilder.pattern(512, 10));
+        fiveGig.write(4 * GIB - 1024, data(4096, 9)); // across the first chunk's end
+        fiveGig.write(MIB, data(512, 10));
         single(dir, "builder-5g-1m-blocks", fiveGig);
 
         VhdxBuilder odd = ids(VhdxBuilder.dynamic(16L * MIB).logicalSectorSize(4096).physicalSectorSize(512)
                 .blockSize(MIB), 5);
         odd.knownRegionsRequired(false).unknownRegion(new UUID(5, 10), false)
                 .unknownMetadata(new UUID(5, 11), false)
-                .metadataItem(new UUID(5, 12), VhdxBuilder.pattern(40, 11), true, false, false)
+                .metadataItem(new UUID(5, 12), data(40, 11), true, false, false)
                 .identicalHeaders(7);
-        odd.write(7L * MIB, VhdxBuilder.pattern(4096, 12));
+        odd.write(7L * MIB, data(4096, 12));
         single(dir, "builder-unknown-items-4k", odd);
 
         VhdxBuilder dirty = ids(VhdxBuilder.dynamic(16L * MIB).blockSize(MIB), 6);
         for (int b = 1; b <= 5; b++) {
-            dirty.write(b * (long) MIB + 4096, VhdxBuilder.pattern(8192, 20 + b));
+            dirty.write(b * (long) MIB + 4096, data(8192, 20 + b));
         }
-        dirty.write(9L * MIB, VhdxBuilder.pattern(4096, 30));
+        dirty.write(9L * MIB, data(4096, 30));
         LogBuilder log = dirty.log().guid(new UUID(6, 4)).startAt(MIB - 16 * 1024); // the sequence wraps
         log.staleEntry().bat(9);
         log.entry().bat(1).payload(MIB + 4096, 8192);
@@ -107,8 +108,8 @@ final class SeedImages {
         single(dir, "builder-dirty-wrapping-log", dirty);
 
         VhdxBuilder grow = ids(VhdxBuilder.dynamic(32L * MIB).blockSize(MIB), 7);
-        grow.write(20L * MIB, VhdxBuilder.pattern(MIB, 31));
-        grow.write(2L * MIB, VhdxBuilder.pattern(4096, 32));
+        grow.write(20L * MIB, data(MIB, 31));
+        grow.write(2L * MIB, data(4096, 32));
         grow.log().guid(new UUID(7, 4)).length(2L * MIB).entry().appendBlock(20).and().entry().bat(2)
                 .payload(2L * MIB, 4096);
         single(dir, "builder-dirty-growing-log", grow);
@@ -121,8 +122,8 @@ final class SeedImages {
     private static void chain2(Path dir) throws IOException {
         long size = 16L * MIB;
         VhdxBuilder base = ids(VhdxBuilder.dynamic(size).blockSize(MIB), 8);
-        base.write(0, VhdxBuilder.pattern(6 * MIB, 40));
-        base.write(12L * MIB, VhdxBuilder.pattern(MIB, 41));
+        base.write(0, data(6 * MIB, 40));
+        base.write(12L * MIB, data(MIB, 41));
         VhdxBuilder child = ids(VhdxBuilder.differencing(size).blockSize(2 * MIB), 9);
         Map<String, String> locator = new LinkedHashMap<>();
         locator.put("parent_linkage", "{" + base.dataWriteGuid() + "}");
@@ -131,8 +132,8 @@ final class SeedImages {
         locator.put("volume_path", "\\\\?\\Volume{26a21bda-a627-11d7-9931-806e6f6e6963}\\vms\\base.vhdx");
         locator.put("absolute_win32_path", "C:\\vms\\base.vhdx");
         child.parentLocator(locator);
-        child.write(512 * 3, VhdxBuilder.pattern(512 * 5, 42)); // partially present
-        child.write(2L * MIB + 4096 * 7, VhdxBuilder.pattern(4096, 43));
+        child.write(512 * 3, data(512 * 5, 42)); // partially present
+        child.write(2L * MIB + 4096 * 7, data(4096, 43));
         child.blockState(2, VhdxBuilder.PAYLOAD_BLOCK_ZERO); // zeros over the base's data
         child.blockState(3, VhdxBuilder.PAYLOAD_BLOCK_UNMAPPED);
         child.blockState(4, VhdxBuilder.PAYLOAD_BLOCK_UNDEFINED);
@@ -144,18 +145,33 @@ final class SeedImages {
     private static void chain3(Path dir) throws IOException {
         long size = 8L * MIB;
         VhdxBuilder base = ids(VhdxBuilder.dynamic(size).logicalSectorSize(4096).blockSize(4 * MIB), 10);
-        base.write(0, VhdxBuilder.pattern(8 * MIB, 50));
+        base.write(0, data(8 * MIB, 50));
         VhdxBuilder mid = ids(VhdxBuilder.differencing(size).logicalSectorSize(4096).blockSize(2 * MIB), 11)
                 .parent(base, "base.vhdx");
-        mid.write(MIB, VhdxBuilder.pattern(4096 * 3, 51));
+        mid.write(MIB, data(4096 * 3, 51));
         mid.blockState(3, VhdxBuilder.PAYLOAD_BLOCK_ZERO);
         VhdxBuilder top = ids(VhdxBuilder.differencing(size).logicalSectorSize(4096).blockSize(MIB), 12)
                 .parent(mid, ".\\mid.avhdx");
-        top.write(MIB + 8192, VhdxBuilder.pattern(4096, 52));
-        top.write(5L * MIB, VhdxBuilder.pattern(4096 * 2, 53));
+        top.write(MIB + 8192, data(4096, 52));
+        top.write(5L * MIB, data(4096 * 2, 53));
         top.log().guid(new UUID(12, 4)).entry().bat(5).sectorBitmap(5).payload(5L * MIB, 8192);
         write(dir, "builder-chain3-dirty-top", List.of(Map.entry("top.avhdx", top), Map.entry("mid.avhdx", mid),
                 Map.entry("base.vhdx", base)));
+    }
+
+    /**
+     * Content: each 512-byte sector says which seed and offset it holds. Unlike random bytes it compresses, so a
+     * failing case saved as a regression fixture stays small.
+     */
+    static byte[] data(int length, long seed) {
+        byte[] b = new byte[length];
+        for (int sector = 0; sector * 512 < length; sector++) {
+            byte[] line = String.format("seed %d sector %d ", seed, sector).getBytes(StandardCharsets.US_ASCII);
+            for (int i = sector * 512; i < Math.min(length, (sector + 1) * 512); i++) {
+                b[i] = line[(i - sector * 512) % line.length];
+            }
+        }
+        return b;
     }
 
     /** Fixed GUIDs, so that the seed is the same file on every run. */
@@ -197,7 +213,7 @@ final class SeedImages {
             f.setLength(size);
             for (long at = 0; at < size; at += 3L * MIB) {
                 f.seek(at + 512 * (at / MIB % 7));
-                f.write(VhdxBuilder.pattern(3 * 4096, n * 1000 + at / MIB));
+                f.write(data(3 * 4096, n * 1000 + at / MIB));
             }
         }
         Path image = d.resolve("disk.vhdx");
