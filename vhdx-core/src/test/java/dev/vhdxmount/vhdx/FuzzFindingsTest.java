@@ -3,6 +3,7 @@ package dev.vhdxmount.vhdx;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vhdxmount.vhdx.testkit.ImagePatcher;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -46,6 +47,27 @@ class FuzzFindingsTest {
             assertTrue(e.getMessage().contains("sector bitmap of chunk 0")
                     && e.getMessage().contains("puts the block past the largest possible file offset"),
                     e.getMessage());
+        }
+    }
+
+    /** Salvage lets a sector bitmap lie past the end; reading it asked PagedRegion for a page of negative size. */
+    @Test
+    void salvagedSectorBitmapWhollyPastTheEnd() throws Exception {
+        VhdxBuilder base = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
+        base.build(tmp.resolve("base.vhdx"));
+        VhdxBuilder child = VhdxBuilder.differencing(8L * MIB).blockSize(MIB).parent(base, "base.vhdx");
+        child.write(MIB + 512, VhdxBuilder.pattern(512, 3));
+        Path file = child.build(tmp.resolve("child.vhdx")).path();
+        long bitmap = child.layout().bitmapBlockOffset(0);
+        try (ImagePatcher p = new ImagePatcher(file)) {
+            p.truncate(Math.min(bitmap, child.layout().blockOffset(1)));
+        }
+        try (VhdxDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(true))) {
+            VhdxFormatException.Truncated e = assertThrows(VhdxFormatException.Truncated.class,
+                    () -> disk.read(MIB, ByteBuffer.allocate(4096)));
+            long bitOfTheRead = bitmap + MIB / 512 / 8; // the byte holding the bit of virtual offset 1 MiB
+            assertTrue(e.getMessage().startsWith("sector bitmap at 0x" + Long.toHexString(bitOfTheRead))
+                    && e.getMessage().contains("lies past the end of the file"), e.getMessage());
         }
     }
 }
