@@ -7,6 +7,8 @@ import dev.vhdxmount.vhdx.testkit.ImagePatcher;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,6 +70,30 @@ class FuzzFindingsTest {
             long bitOfTheRead = bitmap + MIB / 512 / 8; // the byte holding the bit of virtual offset 1 MiB
             assertTrue(e.getMessage().startsWith("sector bitmap at 0x" + Long.toHexString(bitOfTheRead))
                     && e.getMessage().contains("lies past the end of the file"), e.getMessage());
+        }
+    }
+
+    /** A NUL in a locator path made Path.resolve throw InvalidPathException out of VhdxImage.open. */
+    @Test
+    void parentLocatorPathWithANulCharacter() throws Exception {
+        VhdxBuilder base = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
+        base.build(tmp.resolve("base.vhdx"));
+        VhdxBuilder bad = VhdxBuilder.differencing(8L * MIB).blockSize(MIB).parentLocator(Map.of(
+                "parent_linkage", "{" + base.dataWriteGuid() + "}", "relative_path", ".\\base\0.vhdx"));
+        Path badFile = bad.build(tmp.resolve("bad.vhdx")).path();
+        VhdxFormatException.ParentNotFound e = assertThrows(VhdxFormatException.ParentNotFound.class,
+                () -> VhdxImage.open(badFile).close());
+        assertTrue(e.getMessage().contains("not a path here (Nul character not allowed"), e.getMessage());
+
+        // a bad path among good ones is skipped: relative_path still finds the parent
+        Map<String, String> locator = new LinkedHashMap<>();
+        locator.put("parent_linkage", "{" + base.dataWriteGuid() + "}");
+        locator.put("relative_path", "base.vhdx");
+        locator.put("absolute_win32_path", "C:\\vms\\base.vhdx\0");
+        Path good = VhdxBuilder.differencing(8L * MIB).blockSize(MIB).parentLocator(locator)
+                .build(tmp.resolve("good.vhdx")).path();
+        try (VhdxDisk disk = VhdxImage.open(good)) {
+            assertTrue(disk.info().parent().isPresent());
         }
     }
 }
