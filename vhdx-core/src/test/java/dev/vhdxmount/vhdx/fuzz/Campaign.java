@@ -178,8 +178,8 @@ final class Campaign {
             info.add("top=" + files.get(0).path().getFileName());
             info.add("seedImage=" + image.name());
             info.add("allowTruncated=" + mutations.contains("opened with allowTruncated"));
-            info.add("outcome=" + outcome.message().replace('\n', ' '));
-            mutations.forEach(m -> info.add("# " + m));
+            info.add("outcome=" + FuzzReport.escape(outcome.message()));
+            mutations.forEach(m -> info.add("# " + FuzzReport.escape(m)));
             Files.write(d.resolve("case.properties"), info);
         }
 

@@ -156,7 +156,7 @@ final class FuzzReport {
     }
 
     /** One line of ASCII: anything else (tabs, line ends, lone surrogates of mutated strings) as \\uXXXX. */
-    private static String escape(String s) {
+    static String escape(String s) {
         StringBuilder out = new StringBuilder();
         for (char c : s.toCharArray()) {
             if (c == '\\') {
