@@ -96,4 +96,20 @@ class FuzzFindingsTest {
             assertTrue(disk.info().parent().isPresent());
         }
     }
+
+    /** LogOffset + LogLength overflowed, passed the end-of-file check, and pread refused the offset (EINVAL). */
+    @Test
+    void logOffsetWhoseEndOverflows() throws Exception {
+        VhdxBuilder b = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
+        b.write(MIB, VhdxBuilder.pattern(4096, 4));
+        b.log().entry().bat(1).payload(MIB, 4096);
+        Path file = b.build(tmp.resolve("dirty.vhdx")).path();
+        try (ImagePatcher p = new ImagePatcher(file)) {
+            p.bothHeaders(h -> h.putLong(72, 0x7ffffffffff00000L)); // LogOffset; LogLength stays 1 MiB
+        }
+        VhdxFormatException.Truncated e = assertThrows(VhdxFormatException.Truncated.class,
+                () -> VhdxImage.open(file).close());
+        assertTrue(e.getMessage().contains("log at 0x7ffffffffff00000")
+                && e.getMessage().contains("the log ends past the end of the file"), e.getMessage());
+    }
 }

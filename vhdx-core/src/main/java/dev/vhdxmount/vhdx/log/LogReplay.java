@@ -69,7 +69,7 @@ public final class LogReplay {
             throw new VhdxFormatException.Unsupported(where + ": a log longer than " + hex(MAX_LOG_LENGTH)
                     + " is not supported");
         }
-        if (header.logOffset() + header.logLength() > file.size()) {
+        if (header.logOffset() > file.size() - header.logLength()) { // the sum may overflow: LogOffset is 64 bits
             throw new VhdxFormatException.Truncated(where + ": the log ends past the end of the file at "
                     + hex(file.size()) + " (truncated image)");
         }
