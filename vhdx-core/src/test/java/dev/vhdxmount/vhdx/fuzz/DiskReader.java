@@ -1,6 +1,7 @@
 package dev.vhdxmount.vhdx.fuzz;
 
 import dev.vhdxmount.vhdx.VhdxDisk;
+import dev.vhdxmount.vhdx.VhdxFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -12,7 +13,8 @@ import java.util.SplittableRandom;
  * that much and its limit is unchanged. A disk of at most {@link #WHOLE_DISK_LIMIT} is read whole in odd-sized
  * pieces (starting unaligned, so that they start mid-block and cross block boundaries); a larger one (mutated sizes
  * reach 64 TiB) has the first and last sector of a sample of blocks read, reads across block boundaries, random
- * ranges, its last bytes and past its end. One range is read twice and must read the same.
+ * ranges, its last bytes and past its end. One range is read twice and must read the same. A read refused with
+ * VhdxFormatException does not stop the others.
  */
 final class DiskReader {
     static final long WHOLE_DISK_LIMIT = 256L << 20;
@@ -33,6 +35,8 @@ final class DiskReader {
     private final long size;
     private final ByteBuffer buffer;
     private int lastStart;
+    private boolean lastRefused;
+    private VhdxFormatException firstRefusal;
     private long bytesRead;
 
     DiskReader(VhdxDisk disk, SplittableRandom r) {
@@ -47,7 +51,7 @@ final class DiskReader {
         return bytesRead;
     }
 
-    /** Reads as described above. */
+    /** Reads as described above; throws the first VhdxFormatException a read met, after reading the rest. */
     void readAll() throws IOException, ContractViolation {
         if (size < 0 || size > (64L << 40) || !validSector(disk.logicalSectorSize())
                 || !validSector(disk.physicalSectorSize())) {
@@ -63,6 +67,9 @@ final class DiskReader {
         read(size + r.nextInt(1 << 20), 512); // past the end: -1
         read(r.nextLong(size + 1), 0); // nothing asked: 0
         readTwice();
+        if (firstRefusal != null) {
+            throw firstRefusal;
+        }
     }
 
     private void readWhole() throws IOException, ContractViolation {
@@ -112,9 +119,9 @@ final class DiskReader {
         long offset = r.nextLong(size);
         int length = (int) Math.min(size - offset, 1 + r.nextInt(256 * 1024));
         read(offset, length);
-        byte[] first = copy(length);
+        byte[] first = lastRefused ? null : copy(length);
         read(offset, length);
-        if (!Arrays.equals(first, copy(length))) {
+        if (first != null && !lastRefused && !Arrays.equals(first, copy(length))) {
             throw new ContractViolation("two reads of " + length + " bytes at " + offset + " differ");
         }
     }
@@ -126,13 +133,24 @@ final class DiskReader {
         return b;
     }
 
-    /** One read, checked; returns the count. */
+    /**
+     * One read, checked; returns the count. A read refused with VhdxFormatException is noted and counted as done,
+     * and reading goes on, as a mount goes on after answering EIO for one range: later reads go deeper.
+     */
     private int read(long offset, int length) throws IOException, ContractViolation {
         int start = r.nextInt(64);
         buffer.clear().position(start).limit(start + length);
         lastStart = start;
-        int n = disk.read(offset, buffer);
         int expected = expected(offset, length);
+        int n;
+        try {
+            n = disk.read(offset, buffer);
+            lastRefused = false;
+        } catch (VhdxFormatException e) {
+            firstRefusal = firstRefusal == null ? e : firstRefusal;
+            lastRefused = true;
+            return expected;
+        }
         if (n != expected) {
             throw new ContractViolation("read(" + offset + ", " + length + " bytes) of a " + size
                     + "-byte disk returned " + n + ", expected " + expected);

@@ -65,7 +65,7 @@ final class Mutator {
         WorkingFile file = files.get(f);
         String prefix = seed.files().get(f).fileName() + ": ";
         int kind = r.nextInt(100);
-        if (kind < 62) {
+        if (kind < 58) {
             Structure s = pickStructure(map);
             Field field = s.fields().get(r.nextInt(s.fields().size()));
             log.add(prefix + mutateField(file, map, s, field));
@@ -77,10 +77,14 @@ final class Mutator {
             log.add(prefix + flipBytes(file, s, false));
         } else if (kind < 82) {
             log.add(prefix + resizeFile(file, map));
-        } else if (kind < 91) {
+        } else if (kind < 87) {
             log.add(prefix + copyStructure(file, map));
-        } else {
+        } else if (kind < 92) {
             log.add(prefix + resizeDisk(file, map));
+        } else if (kind < 96) {
+            log.add(prefix + moveRegion(file, map));
+        } else {
+            log.add(prefix + growByLog(file, map));
         }
     }
 
@@ -386,6 +390,66 @@ final class Mutator {
         }
         return "disk resized to " + size + " bytes, " + block + "-byte blocks, " + sector + "-byte sectors; BAT of "
                 + entries + " entries moved to " + hex(at) + " length " + hex(batLength);
+    }
+
+    /**
+     * One region moved (in both region tables, CRCs fixed) to an extreme place: the last MiB a signed offset can
+     * name, so that its end overflows; the end of the file; over another structure.
+     */
+    private String moveRegion(WorkingFile file, ImageMap map) throws IOException {
+        long size = file.size();
+        long top = (Long.MAX_VALUE >>> 20) << 20;
+        List<String> done = new ArrayList<>();
+        int pick = -1;
+        long to = 0;
+        for (Structure table : map.ofKind(Kind.REGION_TABLE)) {
+            byte[] t = file.read(table.start(), 64 * 1024);
+            ByteBuffer b = ByteBuffer.wrap(t).order(ByteOrder.LITTLE_ENDIAN);
+            long count = Math.min(Integer.toUnsignedLong(b.getInt(8)), 2047);
+            if (count == 0) {
+                continue;
+            }
+            if (pick < 0) {
+                pick = r.nextInt((int) count);
+                long length = Integer.toUnsignedLong(b.getInt(16 + 32 * pick + 24));
+                long[] places = {top, top - length, top - (length & ~(Values.MIB - 1)) + Values.MIB,
+                    (size + Values.MIB - 1) / Values.MIB * Values.MIB, size / Values.MIB * Values.MIB,
+                    map.offsets().get(r.nextInt(map.offsets().size())) / Values.MIB * Values.MIB, 1L << 44,
+                    1L << 62};
+                to = Math.max(Values.MIB, places[r.nextInt(places.length)]);
+            }
+            if (pick < count) {
+                b.putLong(16 + 32 * pick + 16, to);
+                b.putInt(4, ImageMap.crc32c(t, t.length));
+                file.write(table.start(), t);
+                done.add(table.name());
+            }
+        }
+        return "region entry " + pick + " moved to " + hex(to) + " in " + String.join(" and ", done);
+    }
+
+    /**
+     * Every log entry's LastFileOffset (and sometimes FlushedFileOffset) set to an extreme, CRCs fixed: replay
+     * then makes the file as seen through the log huge, up to the largest signed offset.
+     */
+    private String growByLog(WorkingFile file, ImageMap map) throws IOException {
+        List<Structure> entries = map.ofKind(Kind.LOG_ENTRY);
+        if (entries.isEmpty()) {
+            return moveRegion(file, map);
+        }
+        long[] ends = {Long.MAX_VALUE, Long.MAX_VALUE - 4095, (Long.MAX_VALUE >>> 20) << 20, 1L << 62, 1L << 44,
+            64L << 40, file.size() + (1L << 30)};
+        long end = ends[r.nextInt(ends.length)];
+        boolean flushed = r.nextInt(4) == 0;
+        for (Structure e : entries) {
+            writeField(file, e, 56, le(end, 8));
+            if (flushed) {
+                writeField(file, e, 48, le(end, 8));
+            }
+            fixCrc(file, e);
+        }
+        return "every log entry's LastFileOffset" + (flushed ? " and FlushedFileOffset" : "") + " set to "
+                + hex(end) + " (CRCs fixed)";
     }
 
     // ------------------------------------------------------------------------------------------ bytes

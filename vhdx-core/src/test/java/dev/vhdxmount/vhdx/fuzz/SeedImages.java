@@ -83,6 +83,11 @@ final class SeedImages {
         fiveGig.write(MIB, data(512, 10));
         single(dir, "builder-5g-1m-blocks", fiveGig);
 
+        VhdxBuilder terabyte = ids(VhdxBuilder.dynamic(1L << 40).blockSize(MIB), 13); // an 8 MiB BAT, paged
+        terabyte.write(0, data(4096, 13));
+        terabyte.write((1L << 40) - MIB - 512, data(MIB, 14)); // the last two blocks: BAT pages far from the first
+        single(dir, "builder-1t-8m-bat", terabyte);
+
         VhdxBuilder odd = ids(VhdxBuilder.dynamic(16L * MIB).logicalSectorSize(4096).physicalSectorSize(512)
                 .blockSize(MIB), 5);
         odd.knownRegionsRequired(false).unknownRegion(new UUID(5, 10), false)
