@@ -112,4 +112,31 @@ class FuzzFindingsTest {
         assertTrue(e.getMessage().contains("log at 0x7ffffffffff00000")
                 && e.getMessage().contains("the log ends past the end of the file"), e.getMessage());
     }
+
+    /** A region at the last MiB a signed offset names: its end overflowed, passed every check, and was read. */
+    @Test
+    void regionWhoseEndOverflows() throws Exception {
+        VhdxBuilder b = VhdxBuilder.dynamic(1L << 40).blockSize(MIB); // an 8 MiB BAT
+        b.write(0, VhdxBuilder.pattern(4096, 5));
+        Path file = b.build(tmp.resolve("top.vhdx")).path();
+        long bat = b.layout().batOffset();
+        try (ImagePatcher p = new ImagePatcher(file)) {
+            p.bothRegionTables(t -> {
+                for (int i = 0; i < t.getInt(8); i++) {
+                    if (t.getLong(16 + 32 * i + 16) == bat) {
+                        t.putLong(16 + 32 * i + 16, 0x7ffffffffff00000L);
+                    }
+                }
+            });
+        }
+        for (boolean salvage : new boolean[] {false, true}) {
+            VhdxFormatException e = assertThrows(VhdxFormatException.class, () -> {
+                try (VhdxDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(salvage))) {
+                    disk.read((1L << 40) - MIB, ByteBuffer.allocate(4096)); // its BAT entry is 8 MiB in
+                }
+            });
+            assertTrue(e.getMessage().contains("FileOffset 0x7ffffffffff00000 + Length 0x900000 ends past the"
+                    + " largest possible file offset"), e.getMessage());
+        }
+    }
 }
