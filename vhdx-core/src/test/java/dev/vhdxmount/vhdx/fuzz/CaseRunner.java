@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Opens and reads one image on a thread of its own, with a time bound: a case that does not end in time is a
- * failure reported with the stack of the thread that hangs, which is then abandoned (interrupted, left to die).
+ * failure reported with the stack of the thread that hangs, which is then ended.
  */
 final class CaseRunner implements Closeable {
     private static final AtomicInteger THREADS = new AtomicInteger();
@@ -26,7 +26,7 @@ final class CaseRunner implements Closeable {
     private final Duration timeout;
     private ExecutorService executor;
     private volatile Thread caseThread;
-    /** Whether the last case hung: its thread may still be using the files. */
+    /** Whether the last case's thread could not be ended: it may still be using the files. */
     private boolean abandoned;
 
     CaseRunner(Duration timeout) {
@@ -46,17 +46,37 @@ final class CaseRunner implements Closeable {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             Thread t = caseThread;
-            StackTraceElement[] stack = t == null ? new StackTraceElement[0] : t.getStackTrace();
+            StackTraceElement[] stack = t.getStackTrace();
+            long nanos = System.nanoTime() - start;
             f.cancel(true);
             executor.shutdownNow();
+            end(t);
+            abandoned = t.isAlive();
             executor = newExecutor();
-            abandoned = true;
-            return Outcome.timedOut(System.nanoTime() - start, stack);
+            return Outcome.timedOut(nanos, stack);
         } catch (ExecutionException e) {
             return Outcome.failed("case thread", e.getCause(), System.nanoTime() - start, 0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * Ends a hung case's thread: interrupted (its file reads then fail), and if that is not enough, stopped. A
+     * thread left running would eat the CPU and heap the following cases are timed and bounded by, and one timeout
+     * would become hundreds. {@code Thread.stop} is deprecated, but this thread shares nothing worth protecting.
+     */
+    @SuppressWarnings("removal")
+    private static void end(Thread t) {
+        try {
+            t.join(2000);
+            if (t.isAlive()) {
+                t.stop();
+                t.join(2000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -26,6 +26,8 @@ import java.util.stream.Stream;
  * --save DIR      save the files of failing cases there, gzip'd (default: none)
  * --report FILE   write the report in file form and exit 0 (what a child JVM hands back)
  * --classes FILE  write every outcome class with its count there
+ * --describe true print the structures the mutator found in each seed file
+ * --verbose true  print every case's mutations and outcome (in this JVM only)
  * --replay I      run case I alone and print its mutations and outcome (saves it when --save is given)
  * </pre>
  *
@@ -76,6 +78,14 @@ public final class FuzzMain {
                     (System.nanoTime() - start) / 1e9);
         }
 
+        if (a.containsKey("describe")) {
+            for (SeedImage image : seeds) {
+                for (SeedImage.File f : image.files()) {
+                    System.out.println(image.name() + "/" + f.fileName() + ": " + f.map());
+                }
+            }
+        }
+
         long runStart = System.nanoTime();
         FuzzReport report;
         String how;
@@ -87,7 +97,7 @@ public final class FuzzMain {
             how = threads + " thread(s) in one JVM with max heap " + Runtime.getRuntime().maxMemory() / (1 << 20)
                     + " MiB";
             Campaign campaign = new Campaign(seeds, seed, work.resolve("cases"), threads, timeout, save);
-            if (a.containsKey("replay")) {
+            if (a.containsKey("replay") || a.containsKey("verbose")) {
                 campaign.verbose(System.out::println);
             }
             report = campaign.run(first, cases, System.out::println);

@@ -7,7 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -83,6 +82,8 @@ final class ImageMap {
     private final List<UUID> guids;
     private final List<Long> offsets;
     private final Geometry geometry;
+    private final long logOffset;
+    private final long logLength;
 
     /** What the seed's metadata says, for mutations that resize the disk and move the BAT. */
     record Geometry(long virtualSize, int blockSize, int logicalSectorSize, boolean hasParent, long batOffset,
@@ -104,7 +105,7 @@ final class ImageMap {
     }
 
     private ImageMap(long fileSize, List<Structure> structures, Set<UUID> guids, Set<Long> offsets,
-            Geometry geometry) {
+            Geometry geometry, long logOffset, long logLength) {
         this.fileSize = fileSize;
         this.structures = List.copyOf(structures);
         for (Kind k : Kind.values()) {
@@ -113,6 +114,8 @@ final class ImageMap {
         this.guids = List.copyOf(guids);
         this.offsets = List.copyOf(offsets);
         this.geometry = geometry;
+        this.logOffset = logOffset;
+        this.logLength = logLength;
     }
 
     long fileSize() {
@@ -140,6 +143,15 @@ final class ImageMap {
     /** Null when the seed's metadata could not be read (it always can for the seeds used). */
     Geometry geometry() {
         return geometry;
+    }
+
+    /** LogOffset and LogLength of the current header. */
+    long logOffset() {
+        return logOffset;
+    }
+
+    long logLength() {
+        return logLength;
     }
 
     static ImageMap of(Path file) throws IOException {
@@ -194,13 +206,13 @@ final class ImageMap {
             for (long o : new long[] {0, 64 * KIB, 128 * KIB, 192 * KIB, 256 * KIB, MIB, size}) {
                 offsets.add(o);
             }
-            return new ImageMap(size, out, guids, offsets, geometry);
+            return new ImageMap(size, out, guids, offsets, geometry, log[0], log[1]);
         }
 
         /** Both headers (§2.2.2); returns the current one's LogOffset and LogLength. */
         private long[] headers() throws IOException {
             long[] best = {0, 0};
-            long bestSequence = -1;
+            Long bestSequence = null;
             for (int n = 1; n <= 2; n++) {
                 long at = n * 64L * KIB;
                 ByteBuffer b = read(at, 4096);
@@ -220,7 +232,7 @@ final class ImageMap {
                     addGuid(b, g);
                 }
                 if (b.getInt(0) == 0x64616568 && crcOk(b, 4096)
-                        && Long.compareUnsigned(b.getLong(8), bestSequence) > 0) {
+                        && (bestSequence == null || Long.compareUnsigned(b.getLong(8), bestSequence) > 0)) {
                     bestSequence = b.getLong(8);
                     best = new long[] {b.getLong(72), Integer.toUnsignedLong(b.getInt(68))};
                 }
@@ -507,12 +519,18 @@ final class ImageMap {
         return (int) c.getValue();
     }
 
+    /** Structures and fields per kind, e.g. {@code HEADER 2 (22 fields), LOG_ENTRY 4 (96 fields)}. */
     @Override
     public String toString() {
-        List<String> names = new ArrayList<>();
-        for (Structure s : structures) {
-            names.add(s.name() + " (" + s.fields().size() + " fields)");
+        List<String> parts = new ArrayList<>();
+        for (Kind k : Kind.values()) {
+            List<Structure> of = ofKind(k);
+            if (!of.isEmpty()) {
+                parts.add(k + " " + of.size() + " (" + of.stream().mapToInt(x -> x.fields().size()).sum()
+                        + " fields)");
+            }
         }
-        return String.join(", ", Collections.unmodifiableList(names));
+        return String.join(", ", parts) + "; log at 0x" + Long.toHexString(logOffset) + " length 0x"
+                + Long.toHexString(logLength);
     }
 }

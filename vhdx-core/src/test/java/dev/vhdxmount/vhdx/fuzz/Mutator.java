@@ -79,12 +79,14 @@ final class Mutator {
             log.add(prefix + resizeFile(file, map));
         } else if (kind < 87) {
             log.add(prefix + copyStructure(file, map));
-        } else if (kind < 92) {
+        } else if (kind < 91) {
             log.add(prefix + resizeDisk(file, map));
-        } else if (kind < 96) {
+        } else if (kind < 95) {
             log.add(prefix + moveRegion(file, map));
-        } else {
+        } else if (kind < 98) {
             log.add(prefix + growByLog(file, map));
+        } else {
+            log.add(prefix + floodLog(file, map));
         }
     }
 
@@ -450,6 +452,46 @@ final class Mutator {
         }
         return "every log entry's LastFileOffset" + (flushed ? " and FlushedFileOffset" : "") + " set to "
                 + hex(end) + " (CRCs fixed)";
+    }
+
+    /**
+     * The log lengthened (both headers, CRCs fixed, LogGuid set) and sown with entry headers every few KiB, each
+     * claiming a long EntryLength: a reader must reject such candidates without reading each claimed length.
+     */
+    private String floodLog(WorkingFile file, ImageMap map) throws IOException {
+        long logOffset = map.logOffset();
+        if (logOffset < Values.MIB) {
+            return growByLog(file, map);
+        }
+        long length = Values.MIB << r.nextInt(7); // up to the 64 MiB a reader replays
+        if (logOffset + length > file.size()) {
+            file.setLength(logOffset + length);
+        }
+        UUID guid = null;
+        for (Structure h : map.ofKind(Kind.HEADER)) {
+            byte[] b = file.read(h.start(), 4096);
+            ByteBuffer hb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+            if (guid == null) {
+                UUID current = ImageMap.guid(hb, 48);
+                guid = current.equals(new UUID(0, 0)) ? new UUID(r.nextLong(), r.nextLong()) : current;
+            }
+            System.arraycopy(ImageMap.guidBytes(guid), 0, b, 48, 16);
+            hb.putInt(68, (int) length).putLong(72, logOffset);
+            hb.putInt(4, ImageMap.crc32c(b, 4096));
+            file.write(h.start(), b);
+        }
+        int stride = 4096 << r.nextInt(6);
+        long claim = r.nextBoolean() ? length : (1 + r.nextLong(length / 4096)) * 4096;
+        long count = r.nextInt(3) == 0 ? r.nextInt(1 << 20) : 1 + r.nextInt(4);
+        for (long at = 0; at < length; at += stride) {
+            ByteBuffer e = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+            e.putInt(0, 0x65676f6c).putInt(4, r.nextInt()).putInt(8, (int) claim).putLong(16, 1000 + at / stride)
+                    .putInt(24, (int) count);
+            e.put(32, ImageMap.guidBytes(guid));
+            file.write(logOffset + at, e.array());
+        }
+        return "log made " + hex(length) + " long (LogGuid " + guid + ") with an entry header every " + stride
+                + " bytes claiming EntryLength " + hex(claim) + " and " + count + " descriptors";
     }
 
     // ------------------------------------------------------------------------------------------ bytes
