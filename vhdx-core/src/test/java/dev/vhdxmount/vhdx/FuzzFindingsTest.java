@@ -1,12 +1,17 @@
 package dev.vhdxmount.vhdx;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vhdxmount.vhdx.format.Guids;
+import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.ImagePatcher;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -138,5 +143,35 @@ class FuzzFindingsTest {
             assertTrue(e.getMessage().contains("FileOffset 0x7ffffffffff00000 + Length 0x900000 ends past the"
                     + " largest possible file offset"), e.getMessage());
         }
+    }
+
+    /**
+     * A log sown with entry headers that each claim the whole log: replay read and checksummed every claimed
+     * EntryLength (quadratic: 37 s for 16 MiB, minutes for 64 MiB). The valid entry among them must still be
+     * found and replayed, quickly.
+     */
+    @Test
+    void logSownWithForgedEntryHeaders() throws Exception {
+        long logLength = 16L * MIB;
+        VhdxBuilder b = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
+        b.write(MIB, VhdxBuilder.pattern(4096, 6));
+        b.log().length(logLength).entry().bat(1).payload(MIB, 4096);
+        BuiltImage img = b.build(tmp.resolve("flood.vhdx"));
+        long log = img.layout().logOffset();
+        try (ImagePatcher p = new ImagePatcher(img.path())) {
+            for (long at = img.logEntries().get(0).length(); at < logLength; at += 4096) {
+                p.edit(log + at, 64, false, h -> {
+                    h.putInt(0, 0x65676f6c); // "loge"
+                    h.putInt(8, (int) logLength); // EntryLength: the whole log
+                    Guids.write(h, 32, img.logGuid());
+                });
+            }
+        }
+        assertTimeoutPreemptively(Duration.ofSeconds(3), () -> {
+            try (VhdxDisk disk = VhdxImage.open(img.path())) {
+                assertEquals(1, disk.info().log().orElseThrow().entries());
+                assertEquals(-1, b.expected().firstMismatch(disk::read));
+            }
+        });
     }
 }

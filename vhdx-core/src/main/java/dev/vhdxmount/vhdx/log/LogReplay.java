@@ -197,8 +197,9 @@ public final class LogReplay {
             throw new VhdxFormatException(where + ": EntryLength " + hex(entryLength)
                     + " is not a multiple of 4 KiB between 4 KiB and the log's length");
         }
-        return LogEntry.parse(readLog(logOffset, (int) entryLength), logOffset, header.logLength(),
-                header.logGuid());
+        return LogEntry.parse(index -> index == 0 ? first
+                : readLog((logOffset + (long) index * LogEntry.SECTOR) % header.logLength(), LogEntry.SECTOR),
+                (int) entryLength, logOffset, header.logLength(), header.logGuid());
     }
 
     /** Reads {@code length} bytes of the circular log starting at {@code logOffset}, wrapping at its end. */
