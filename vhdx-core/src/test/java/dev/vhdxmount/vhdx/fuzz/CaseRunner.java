@@ -8,6 +8,7 @@ import java.io.Closeable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -39,8 +40,13 @@ final class CaseRunner implements Closeable {
     }
 
     Outcome run(Path image, OpenOptions options, SplittableRandom readRandom) {
+        return run(() -> openAndRead(image, options, readRandom));
+    }
+
+    /** Runs {@code task} as a case: its outcome, or a timeout with the stack of the thread that hangs. */
+    Outcome run(Callable<Outcome> task) {
         abandoned = false;
-        Future<Outcome> f = executor.submit(() -> openAndRead(image, options, readRandom));
+        Future<Outcome> f = executor.submit(task);
         long start = System.nanoTime();
         try {
             return f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);

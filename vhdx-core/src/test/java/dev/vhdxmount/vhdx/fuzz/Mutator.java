@@ -463,7 +463,8 @@ final class Mutator {
         if (logOffset < Values.MIB) {
             return growByLog(file, map);
         }
-        long length = Values.MIB << r.nextInt(7); // up to the 64 MiB a reader replays
+        // up to the 64 MiB a reader replays; long ones less often, they cost the campaign time
+        long length = Values.MIB << (r.nextInt(4) == 0 ? 4 + r.nextInt(3) : r.nextInt(4));
         if (logOffset + length > file.size()) {
             file.setLength(logOffset + length);
         }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -28,6 +29,7 @@ final class WorkingFile implements Closeable {
     private final FileChannel ch;
     /** {start, end, exact}: exact ranges are copied whole; cut-off ranges only where the seed is not zero. */
     private final List<long[]> dirty = new ArrayList<>();
+    private final ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
 
     WorkingFile(Path seed, BitSet nonZeroChunks, Path copy) throws IOException {
         this.path = copy;
@@ -103,14 +105,27 @@ final class WorkingFile implements Closeable {
             return;
         }
         file.setLength(seedSize);
+        // cut-off ranges first, then exact ones (sorted and merged: a log flood leaves thousands of small ones)
+        dirty.sort(Comparator.<long[]>comparingLong(d -> d[2]).thenComparingLong(d -> d[0]));
+        long[] run = null;
         for (long[] d : dirty) {
-            copyFromSeed(d[0], Math.min(d[1], seedSize), d[2] == 1);
+            if (run != null && run[2] == d[2] && d[0] <= run[1]) {
+                run[1] = Math.max(run[1], d[1]);
+                continue;
+            }
+            if (run != null) {
+                copyFromSeed(run[0], Math.min(run[1], seedSize), run[2] == 1);
+            }
+            run = d.clone();
+        }
+        if (run != null) {
+            copyFromSeed(run[0], Math.min(run[1], seedSize), run[2] == 1);
         }
         dirty.clear();
     }
 
     private void copyFromSeed(long from, long to, boolean exact) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(CHUNK);
+        ByteBuffer b = buffer;
         for (long at = from; at < to; ) {
             long chunkEnd = Math.min(to, (at / CHUNK + 1) * CHUNK);
             if (exact || nonZeroChunks.get((int) (at / CHUNK))) {
