@@ -102,7 +102,7 @@ final class Campaign {
     private final class Worker implements AutoCloseable {
         private final Path dir;
         private final Map<String, List<WorkingFile>> copies = new HashMap<>();
-        private CaseRunner runner;
+        private final CaseRunner runner;
         private int generation;
 
         Worker(Path dir) {
@@ -116,9 +116,8 @@ final class Campaign {
             OpenOptions options = r.nextInt(4) == 0 ? OpenOptions.DEFAULTS.withAllowTruncated(true)
                     : OpenOptions.DEFAULTS;
             List<WorkingFile> files = files(image);
-            List<String> mutations;
             try {
-                mutations = new Mutator(image, files, r).mutate();
+                List<String> mutations = new Mutator(image, files, r).mutate();
                 if (options.allowTruncated()) {
                     mutations.add("opened with allowTruncated");
                 }
