@@ -73,7 +73,7 @@ final class CaseRunner implements Closeable {
      * thread left running would eat the CPU and heap the following cases are timed and bounded by, and one timeout
      * would become hundreds. {@code Thread.stop} is deprecated, but this thread shares nothing worth protecting.
      */
-    @SuppressWarnings("removal")
+    @SuppressWarnings("deprecation")
     private static void end(Thread t) {
         try {
             t.join(2000);

@@ -144,8 +144,10 @@ final class WorkingFile implements Closeable {
 
     @Override
     public void close() throws IOException {
-        try (FileChannel p = pristine; RandomAccessFile f = file) {
-            // both closed
+        try {
+            pristine.close();
+        } finally {
+            file.close();
         }
     }
 }
