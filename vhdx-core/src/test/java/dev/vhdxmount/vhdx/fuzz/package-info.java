@@ -25,7 +25,8 @@
  * </ul>
  *
  * <p>Case {@code i} of campaign seed {@code s} draws everything from a random seeded by (s, i): replay it with
- * {@code scripts/fuzz.sh --replay i --seed s}. Runs: {@link dev.vhdxmount.vhdx.fuzz.FuzzTest} (CI, 4000 cases),
+ * {@code scripts/fuzz.sh --replay i --seed s} (with the same harness, seeds and qemu-img: a change to the mutator
+ * or the seed set draws other cases, which is why a fixture keeps the failing files themselves). Runs: {@link dev.vhdxmount.vhdx.fuzz.FuzzTest} (CI, 4000 cases),
  * {@code scripts/fuzz.sh [cases] [seed]} (the long campaign, {@link dev.vhdxmount.vhdx.fuzz.FuzzMain}). A failing
  * case is saved, gzip'd, under {@code vhdx-core/target/fuzz-failures/}; once the bug is fixed, copy it to
  * {@code src/test/resources/fuzz-regressions/NAME/} with the expected outcome in {@code case.properties}, and
