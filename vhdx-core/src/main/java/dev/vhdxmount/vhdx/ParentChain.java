@@ -5,6 +5,7 @@ import dev.vhdxmount.vhdx.format.ParentLocator;
 import dev.vhdxmount.vhdx.io.FileByteSource;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -62,7 +63,7 @@ final class ParentChain implements ParentResolver {
                     + locator.entries() + ")");
         }
         List<String> attempts = new ArrayList<>();
-        for (Map.Entry<Path, String> candidate : candidates(child, locator, options).entrySet()) {
+        for (Map.Entry<Path, String> candidate : candidates(child, locator, options, attempts).entrySet()) {
             Path path = candidate.getKey();
             String how = candidate.getValue();
             Optional<String> rejection = checkCandidate(path);
@@ -138,22 +139,35 @@ final class ParentChain implements ParentResolver {
         return Optional.empty();
     }
 
-    /** Candidate paths in the order they are tried, each with how it was derived. */
-    private Map<Path, String> candidates(Path child, ParentLocator locator, OpenOptions options) {
+    /**
+     * Candidate paths in the order they are tried, each with how it was derived. A locator string that is no path
+     * on this system (a NUL character) is not a candidate; {@code attempts} says so.
+     */
+    private Map<Path, String> candidates(Path child, ParentLocator locator, OpenOptions options,
+            List<String> attempts) {
         Map<Path, String> out = new LinkedHashMap<>();
         Path folder = child.toAbsolutePath().getParent();
         if (depth < options.parents().size()) {
             out.put(options.parents().get(depth), "named with --parent");
             return out; // an explicit parent overrides the locator
         }
-        locator.get("relative_path").ifPresent(rel -> out.putIfAbsent(
-                folder.resolve(windowsToLocal(rel)).normalize(), "relative_path " + rel));
+        locator.get("relative_path").ifPresent(rel -> {
+            try {
+                out.putIfAbsent(folder.resolve(windowsToLocal(rel)).normalize(), "relative_path " + rel);
+            } catch (InvalidPathException e) {
+                attempts.add("relative_path " + rel + ": not a path here (" + e.getMessage() + ")");
+            }
+        });
         for (String key : List.of("volume_path", "absolute_win32_path")) {
             locator.get(key).ifPresent(abs -> {
                 String name = fileName(abs);
                 if (!name.isEmpty()) {
-                    out.putIfAbsent(folder.resolve(name), "file name of " + key + " " + abs
-                            + " beside the child (a Windows path cannot be opened here)");
+                    try {
+                        out.putIfAbsent(folder.resolve(name), "file name of " + key + " " + abs
+                                + " beside the child (a Windows path cannot be opened here)");
+                    } catch (InvalidPathException e) {
+                        attempts.add(key + " " + abs + ": not a path here (" + e.getMessage() + ")");
+                    }
                 }
             });
         }

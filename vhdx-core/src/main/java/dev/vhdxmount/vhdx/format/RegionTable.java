@@ -72,6 +72,10 @@ public record RegionTable(int copy, List<Entry> entries) {
                 throw new VhdxFormatException(entryWhere + ": Length " + hex(e.length)
                         + " must be a non-zero multiple of 1 MiB");
             }
+            if (e.fileOffset > Long.MAX_VALUE - e.length) { // its end would overflow every later offset check
+                throw new VhdxFormatException(entryWhere + ": FileOffset " + hex(e.fileOffset) + " + Length "
+                        + hex(e.length) + " ends past the largest possible file offset");
+            }
             entries.add(e);
         }
         return new RegionTable(copy, entries);

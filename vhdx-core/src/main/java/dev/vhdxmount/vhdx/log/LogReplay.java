@@ -69,7 +69,7 @@ public final class LogReplay {
             throw new VhdxFormatException.Unsupported(where + ": a log longer than " + hex(MAX_LOG_LENGTH)
                     + " is not supported");
         }
-        if (header.logOffset() + header.logLength() > file.size()) {
+        if (header.logOffset() > file.size() - header.logLength()) { // the sum may overflow: LogOffset is 64 bits
             throw new VhdxFormatException.Truncated(where + ": the log ends past the end of the file at "
                     + hex(file.size()) + " (truncated image)");
         }
@@ -197,8 +197,9 @@ public final class LogReplay {
             throw new VhdxFormatException(where + ": EntryLength " + hex(entryLength)
                     + " is not a multiple of 4 KiB between 4 KiB and the log's length");
         }
-        return LogEntry.parse(readLog(logOffset, (int) entryLength), logOffset, header.logLength(),
-                header.logGuid());
+        return LogEntry.parse(index -> index == 0 ? first
+                : readLog((logOffset + (long) index * LogEntry.SECTOR) % header.logLength(), LogEntry.SECTOR),
+                (int) entryLength, logOffset, header.logLength(), header.logGuid());
     }
 
     /** Reads {@code length} bytes of the circular log starting at {@code logOffset}, wrapping at its end. */

@@ -114,6 +114,11 @@ public final class BlockMap {
         if (start == 0) {
             throw new VhdxFormatException(where + ": FileOffsetMB is 0 for an allocated block");
         }
+        // FileOffsetMB has 44 bits: from 2^43 MiB on, the byte offset does not fit a (signed) file position
+        if (start < 0 || start > Long.MAX_VALUE - length) {
+            throw new VhdxFormatException(where + ": FileOffsetMB " + hex(start >>> 20)
+                    + " puts the block past the largest possible file offset");
+        }
         FileLayout.Range hit = layout.overlapping(start, start + length);
         if (hit != null) {
             throw new VhdxFormatException(where + ": block at " + hex(start) + " overlaps the "

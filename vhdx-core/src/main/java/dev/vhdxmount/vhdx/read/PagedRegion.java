@@ -53,8 +53,9 @@ final class PagedRegion {
      * the file has, so that only the values past the end fail (a truncated image can still be salvaged).
      */
     private ByteBuffer page(long position, int width) throws IOException {
-        ByteBuffer page = page(position);
-        if (position % pageSize + width > page.limit()) {
+        boolean pastEnd = position + width > length; // a salvaged image's sector bitmap may lie wholly past it
+        ByteBuffer page = pastEnd ? null : page(position);
+        if (pastEnd || position % pageSize + width > page.limit()) {
             throw new dev.vhdxmount.vhdx.VhdxFormatException.Truncated(name + " at " + Structures.hex(offset + position)
                     + ": lies past the end of the file at " + Structures.hex(source.size()) + " (truncated image)");
         }
