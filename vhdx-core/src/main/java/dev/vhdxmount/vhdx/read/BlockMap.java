@@ -8,6 +8,7 @@ import dev.vhdxmount.vhdx.format.BatGeometry;
 import dev.vhdxmount.vhdx.format.PayloadBlockState;
 import dev.vhdxmount.vhdx.io.ByteSource;
 import java.io.IOException;
+import java.util.function.Supplier;
 
 /**
  * Translates virtual offsets into {@link ReadTarget}s through the BAT and, for differencing disks, the sector
@@ -105,28 +106,33 @@ public final class BlockMap {
         if (state == PayloadBlockState.FULLY_PRESENT || state == PayloadBlockState.PARTIALLY_PRESENT) {
             long start = BatEntry.fileOffset(entry);
             long used = Math.min(geometry.blockSize(), geometry.virtualSize() - block * geometry.blockSize());
-            checkBlockPlacement(where(index, block) + " (" + state + ")", start, used);
+            checkBlockPlacement(() -> where(index, block) + " (" + state + ")", start, used);
         }
         return state;
     }
 
-    private void checkBlockPlacement(String where, long start, long length) throws VhdxFormatException {
+    /**
+     * Checks where an allocated block lies. {@code where} names the BAT entry for a message; it is only called
+     * when a check fails, because this runs for every piece of every read.
+     */
+    private void checkBlockPlacement(Supplier<String> where, long start, long length) throws VhdxFormatException {
         if (start == 0) {
-            throw new VhdxFormatException(where + ": FileOffsetMB is 0 for an allocated block");
+            throw new VhdxFormatException(where.get() + ": FileOffsetMB is 0 for an allocated block");
         }
         // FileOffsetMB has 44 bits: from 2^43 MiB on, the byte offset does not fit a (signed) file position
         if (start < 0 || start > Long.MAX_VALUE - length) {
-            throw new VhdxFormatException(where + ": FileOffsetMB " + hex(start >>> 20)
+            throw new VhdxFormatException(where.get() + ": FileOffsetMB " + hex(start >>> 20)
                     + " puts the block past the largest possible file offset");
         }
         FileLayout.Range hit = layout.overlapping(start, start + length);
         if (hit != null) {
-            throw new VhdxFormatException(where + ": block at " + hex(start) + " overlaps the "
+            throw new VhdxFormatException(where.get() + ": block at " + hex(start) + " overlaps the "
                     + FileLayout.describe(hit));
         }
         if (start + length > layout.fileSize() && !allowTruncated) {
-            throw new VhdxFormatException.Truncated(where + ": block data at " + hex(start) + ".." + hex(start + length)
-                    + " lies past the end of the file at " + hex(layout.fileSize()) + " (truncated image)");
+            throw new VhdxFormatException.Truncated(where.get() + ": block data at " + hex(start) + ".."
+                    + hex(start + length) + " lies past the end of the file at " + hex(layout.fileSize())
+                    + " (truncated image)");
         }
     }
 
@@ -170,13 +176,15 @@ public final class BlockMap {
     private long sectorBitmapOffset(long chunk) throws IOException {
         long index = geometry.sectorBitmapIndex(chunk);
         long entry = entry(index);
-        String where = "BAT entry " + index + " (sector bitmap of chunk " + chunk + ") at " + hex(batOffset + index * 8);
+        Supplier<String> where = () -> "BAT entry " + index + " (sector bitmap of chunk " + chunk + ") at "
+                + hex(batOffset + index * 8);
         if (BatEntry.state(entry) != BatEntry.SB_BLOCK_PRESENT) {
-            throw new VhdxFormatException(where + ": state " + BatEntry.state(entry)
+            throw new VhdxFormatException(where.get() + ": state " + BatEntry.state(entry)
                     + " but a PARTIALLY_PRESENT block of this chunk needs its bitmap (expected 6, PRESENT)");
         }
         if (BatEntry.reservedBits(entry) != 0) {
-            throw new VhdxFormatException(where + ": reserved bits 3-19 are not zero (entry " + hex(entry) + ")");
+            throw new VhdxFormatException(where.get() + ": reserved bits 3-19 are not zero (entry " + hex(entry)
+                    + ")");
         }
         long offset = BatEntry.fileOffset(entry);
         checkBlockPlacement(where, offset, SECTOR_BITMAP_BLOCK);
