@@ -73,7 +73,7 @@ final class ParentChain implements ParentResolver {
             }
             Set<Path> chain = new HashSet<>(visited);
             chain.add(realPath(path));
-            FileByteSource file = FileByteSource.open(path);
+            FileByteSource file = options.fileOpener().open(path);
             try {
                 ImageOpener opener = ImageOpener.identify(file, options);
                 Header header = opener.header();

@@ -3,6 +3,7 @@ package dev.vhdxmount.vhdx;
 import static dev.vhdxmount.vhdx.io.Structures.hex;
 
 import dev.vhdxmount.vhdx.io.ByteSource;
+import dev.vhdxmount.vhdx.io.FileByteSource;
 import dev.vhdxmount.vhdx.io.Zeros;
 import dev.vhdxmount.vhdx.read.BlockMap;
 import dev.vhdxmount.vhdx.read.ReadTarget;
@@ -83,6 +84,35 @@ public final class VhdxDisk implements VirtualDisk {
             dst.limit(limit);
         }
         return total;
+    }
+
+    @Override
+    public boolean locate(long virtualOffset, int length, ExtentSink sink) throws IOException {
+        if (virtualOffset < 0 || length < 0) {
+            throw new IllegalArgumentException("negative offset " + virtualOffset + " or length " + length);
+        }
+        int total = (int) Math.min(length, Math.max(0, size() - virtualOffset));
+        int done = 0;
+        while (done < total) {
+            long position = virtualOffset + done;
+            ReadTarget target = blocks.translate(position, total - done);
+            int n = target.length();
+            boolean more;
+            if (target instanceof ReadTarget.InFile inFile) {
+                // plain file bytes, unless a replayed log holds some of them or they lie past the file's end
+                FileByteSource file = source.fileHolding(inFile.fileOffset(), n);
+                more = file != null ? sink.inFile(file, inFile.fileOffset(), n) : sink.read(position, n);
+            } else if (target instanceof ReadTarget.InParent) {
+                more = parent.locate(position, n, sink);
+            } else {
+                more = sink.zeros(n);
+            }
+            if (!more) {
+                return false;
+            }
+            done += n;
+        }
+        return true;
     }
 
     /** Reads a piece that lies in this file; {@code dst}'s limit is the piece's end. */

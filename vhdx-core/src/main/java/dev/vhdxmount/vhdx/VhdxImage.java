@@ -18,7 +18,7 @@ public final class VhdxImage {
     }
 
     public static VhdxDisk open(Path path, OpenOptions options) throws IOException {
-        FileByteSource file = FileByteSource.open(path);
+        FileByteSource file = options.fileOpener().open(path);
         try {
             return ImageOpener.identify(file, options).open(ParentChain.forTop(path));
         } catch (IOException | RuntimeException | Error e) {

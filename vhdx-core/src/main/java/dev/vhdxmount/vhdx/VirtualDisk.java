@@ -32,4 +32,23 @@ public interface VirtualDisk extends Closeable {
      * @throws IOException when the underlying file cannot be read
      */
     int read(long virtualOffset, ByteBuffer dst) throws IOException;
+
+    /**
+     * Says where the bytes of {@code [virtualOffset, virtualOffset + length)} live, without reading them: for a server
+     * that has the kernel move file ranges (splice) instead of copying them through {@link #read}. The pieces go to
+     * {@code sink} in order and cover the range up to the disk's end, unless the sink stops. Nothing is read but the
+     * structures that map the range (BAT, sector bitmaps), so it fails as {@link #read} does for corrupt ones.
+     *
+     * <p>This default describes the whole range as bytes to {@link #read}.
+     *
+     * @return false when the sink stopped early
+     * @throws IllegalArgumentException when {@code virtualOffset} or {@code length} is negative
+     */
+    default boolean locate(long virtualOffset, int length, ExtentSink sink) throws IOException {
+        if (virtualOffset < 0 || length < 0) {
+            throw new IllegalArgumentException("negative offset " + virtualOffset + " or length " + length);
+        }
+        int n = (int) Math.min(length, Math.max(0, size() - virtualOffset));
+        return n == 0 || sink.read(virtualOffset, n);
+    }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
+import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -58,16 +59,21 @@ class BuiltImagesTest {
             assertEquals(sectorSize, disk.logicalSectorSize());
             assertEquals(4096, disk.physicalSectorSize());
             assertEquals(type, disk.info().diskType());
+            LocatedReader located = new LocatedReader(disk);
             for (var r : want.dataRanges().entrySet()) {
                 long from = Math.max(0, r.getKey() - 8192);
                 long to = Math.min(size, r.getKey() + r.getValue() + 8192);
                 assertEquals(-1, want.firstMismatch(disk::read, from, to - from), "around " + r);
+                assertEquals(-1, want.firstMismatch(located, from, to - from), "located, around " + r);
             }
             for (int i = 0; i < 200; i++) {
                 long offset = (long) (random.nextDouble() * size);
                 int length = (int) Math.min(size - offset, 1 + random.nextInt(3 * MIB));
                 assertEquals(-1, want.firstMismatch(disk::read, offset, length), "read at " + offset);
+                assertEquals(-1, want.firstMismatch(located, offset, length), "located read at " + offset);
             }
+            assertTrue(located.fileBytes() > 0, "data handed out as file ranges");
+            assertEquals(0, located.readBytes(), "a clean image has nothing that only read() can give");
         }
     }
 
@@ -86,6 +92,10 @@ class BuiltImagesTest {
         ExpectedDisk want = b.expected();
         try (VhdxDisk disk = VhdxImage.open(file)) {
             assertEquals(want.sha256(), ExpectedDisk.sha256(disk::read, disk.size()));
+            LocatedReader located = new LocatedReader(disk);
+            assertEquals(want.sha256(), ExpectedDisk.sha256(located, disk.size()), "located");
+            assertEquals(11L * MIB, located.fileBytes(), "the 11 present blocks, as file ranges");
+            assertEquals(5L * MIB, located.zeroBytes(), "the 5 other states, as zeros");
             for (int block = 1; block <= 5; block++) {
                 ByteBuffer buf = ByteBuffer.allocate(MIB);
                 disk.read(block * (long) MIB, buf);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vhdxmount.vhdx.testkit.Corpus;
 import dev.vhdxmount.vhdx.testkit.DiskHash;
+import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +30,9 @@ class CorpusTest {
             try (VhdxDisk disk = VhdxImage.open(file)) {
                 assertEquals(image.virtualSize(), disk.size(), "virtual size");
                 assertEquals(image.rawSha256(), DiskHash.sha256(disk), "SHA-256 of the whole virtual disk");
+                LocatedReader located = new LocatedReader(disk);
+                assertEquals(-1, located.firstDifferenceFromRead(), "located reads give the same bytes");
+                assertTrue(located.fileBytes() > 0, "data handed out as file ranges");
             }
         } else {
             VhdxFormatException e = assertThrows(VhdxFormatException.class, () -> VhdxImage.open(file).close());
@@ -42,6 +46,7 @@ class CorpusTest {
         try (VhdxDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(true))) {
             int failed = 0;
             int read = 0;
+            LocatedReader located = new LocatedReader(disk);
             for (long offset = 0; offset < disk.size(); offset += disk.size() / 64) {
                 try {
                     assertEquals(4096, disk.read(offset, java.nio.ByteBuffer.allocate(4096)));
@@ -49,6 +54,10 @@ class CorpusTest {
                 } catch (VhdxFormatException.Truncated e) {
                     assertTrue(e.getMessage().contains("past the end of the file at 0x"), e.getMessage());
                     failed++;
+                    // what lies past the end is never handed out as a file range: read() refuses it the same way
+                    long at = offset;
+                    assertThrows(VhdxFormatException.Truncated.class,
+                            () -> located.read(at, java.nio.ByteBuffer.allocate(4096)));
                 }
             }
             assertTrue(failed > 0, "some reads need data past the end");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
+import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,6 +65,11 @@ class DifferencingTest {
                 assertEquals(-1, want.firstMismatch(disk::read, r[0], r[1]), "range at " + r[0]);
             }
             assertEquals(want.sha256(), ExpectedDisk.sha256(disk::read, disk.size()), "whole chain");
+            LocatedReader located = new LocatedReader(disk);
+            assertEquals(want.sha256(), ExpectedDisk.sha256(located, disk.size()), "whole chain, located");
+            assertEquals(3, located.files().size(), "pieces from all three files of the chain");
+            assertTrue(located.readBytes() > 0 && located.readBytes() <= 2 * MIB,
+                    "only what the top's dirty log rewrote goes through read(): " + located.readBytes());
         }
     }
 
@@ -81,6 +87,7 @@ class DifferencingTest {
         try (VhdxDisk disk = VhdxImage.open(file)) {
             assertEquals(4096, disk.logicalSectorSize());
             assertEquals(-1, want.firstMismatch(disk::read, 33 * GIB - MIB, 3 * MIB));
+            assertEquals(-1, want.firstMismatch(new LocatedReader(disk), 33 * GIB - MIB, 3 * MIB), "located");
         }
     }
 

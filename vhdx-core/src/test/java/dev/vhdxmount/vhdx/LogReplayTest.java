@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.DiskHash;
+import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
 import dev.vhdxmount.vhdx.testkit.LogBuilder;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
@@ -37,6 +38,7 @@ class LogReplayTest {
         try (VhdxDisk disk = VhdxImage.open(img.path())) {
             assertTrue(disk.info().log().isPresent(), "the log was replayed");
             assertEquals(-1, want.firstMismatch(disk::read), "first byte that differs from the replayed disk");
+            assertEquals(-1, want.firstMismatch(new LocatedReader(disk)), "located: first byte that differs");
         }
         assertEquals(before, DiskHash.sha256(img.path()), "the image file is not changed");
         assertEquals(mtime, Files.getLastModifiedTime(img.path()).toMillis());

@@ -20,6 +20,15 @@ public interface ByteSource extends Closeable {
      */
     int read(ByteBuffer dst, long position) throws IOException;
 
+    /**
+     * The file that holds exactly these bytes at the same position, or null when they are not plain file bytes (an
+     * overlay holds some of them in memory, or they lie past the file's end). Lets a server hand the range to the
+     * kernel instead of reading it ({@link dev.vhdxmount.vhdx.VirtualDisk#locate}).
+     */
+    default FileByteSource fileHolding(long position, int length) {
+        return null;
+    }
+
     /** Reads until {@code dst} is full or the source ends; returns the number of bytes read. */
     default int readFully(ByteBuffer dst, long position) throws IOException {
         int total = 0;

@@ -81,6 +81,17 @@ public final class OverlayByteSource implements ByteSource {
         return total;
     }
 
+    /** The base file when no write of the log covers any of these bytes and the base holds them all; else null. */
+    @Override
+    public FileByteSource fileHolding(long position, int length) {
+        // extents do not overlap: only the last one starting before the range's end can reach into it
+        Map.Entry<Long, Extent> last = extents.lowerEntry(position + length);
+        if (last != null && last.getValue().end() > position) {
+            return null;
+        }
+        return base.fileHolding(position, length);
+    }
+
     /** Reads from the base file, with zeros where the overlay grew the file past the base's end. */
     private int readBase(ByteBuffer dst, long position, int length) throws IOException {
         long baseSize = base.size();

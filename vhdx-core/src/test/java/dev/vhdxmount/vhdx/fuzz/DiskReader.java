@@ -2,6 +2,7 @@ package dev.vhdxmount.vhdx.fuzz;
 
 import dev.vhdxmount.vhdx.VhdxDisk;
 import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -13,7 +14,8 @@ import java.util.SplittableRandom;
  * that much and its limit is unchanged. A disk of at most {@link #WHOLE_DISK_LIMIT} is read whole in odd-sized
  * pieces (starting unaligned, so that they start mid-block and cross block boundaries); a larger one (mutated sizes
  * reach 64 TiB) has the first and last sector of a sample of blocks read, reads across block boundaries, random
- * ranges, its last bytes and past its end. One range is read twice and must read the same. A read refused with
+ * ranges, its last bytes and past its end. One range is read twice and must read the same, and once more through
+ * {@code locate} (the FUSE server's way), which must give the same bytes. A read refused with
  * VhdxFormatException does not stop the others.
  */
 final class DiskReader {
@@ -123,6 +125,24 @@ final class DiskReader {
         read(offset, length);
         if (first != null && !lastRefused && !Arrays.equals(first, copy(length))) {
             throw new ContractViolation("two reads of " + length + " bytes at " + offset + " differ");
+        }
+        if (first != null) {
+            readLocated(offset, first);
+        }
+    }
+
+    /** The range again through {@code locate}, as the FUSE server splices it: the same bytes, never refused. */
+    private void readLocated(long offset, byte[] expected) throws IOException, ContractViolation {
+        ByteBuffer located = ByteBuffer.allocate(expected.length);
+        try {
+            new LocatedReader(disk).read(offset, located);
+        } catch (VhdxFormatException | AssertionError e) {
+            throw new ContractViolation("locate(" + offset + ", " + expected.length + " bytes) failed where read()"
+                    + " did not: " + e);
+        }
+        if (!Arrays.equals(expected, located.array())) {
+            throw new ContractViolation("locate(" + offset + ", " + expected.length + " bytes) gave other bytes"
+                    + " than read()");
         }
     }
 
