@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(
   openjdk-17-jdk-headless maven          # build
-  fuse3 libfuse2                         # FUSE: fusermount, and the libfuse 2 that jnr-fuse binds
+  fuse3 libfuse2                         # FUSE: fusermount, libfuse 3 (the default binding), libfuse 2 (jnr-fuse)
+  gcc libfuse3-dev                       # tests: the libfuse 3 struct layouts checked against the C headers
   util-linux fdisk e2fsprogs             # losetup, sfdisk/fdisk, mkfs.ext4 for examples and tests
   qemu-utils                             # qemu-img: the oracle and the image maker in tests
   libvhdi-utils                          # vhdimount: the peer used in cross-checks and benchmarks

@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
 
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LastError;
-import jnr.ffi.LibraryLoader;
 
 /**
  * Background mode, as FUSE tools do it: the command returns once the mount is ready and a process keeps serving.
@@ -123,7 +122,7 @@ final class Background {
     /** In the child, first thing: leave the launcher's session and process group. */
     static void leaveTerminalSession() {
         try {
-            int sid = libc().setsid();
+            int sid = LibC.load().setsid();
             log.debug("serving process {} in its own session {}", ProcessHandle.current().pid(), sid);
         } catch (RuntimeException | LinkageError e) {
             log.debug("setsid failed: {}", e.toString());
@@ -136,7 +135,7 @@ final class Background {
         System.out.flush();
         System.err.flush();
         try {
-            LibC libc = libc();
+            LibC libc = LibC.load();
             int devNull = libc.open("/dev/null", OpenFlags.O_RDWR.intValue(), 0);
             if (devNull < 0) {
                 throw new IllegalStateException("cannot open /dev/null: errno "
@@ -151,24 +150,5 @@ final class Background {
             log.warn("cannot detach from the terminal: {}", e.toString());
             System.out.close();
         }
-    }
-
-    /**
-     * The four libc functions the background mode needs. Bound on their own rather than through jnr-posix, whose
-     * binding of all of libc cost the serving process about 0.5 s of start-up, on the way to a visible mount
-     * (scripts/bench.sh, docs/benchmarks.md).
-     */
-    public interface LibC {
-        int setsid();
-
-        int open(String path, int flags, int mode);
-
-        int dup2(int oldFd, int newFd);
-
-        int close(int fd);
-    }
-
-    private static LibC libc() {
-        return LibraryLoader.create(LibC.class).failImmediately().load("c");
     }
 }

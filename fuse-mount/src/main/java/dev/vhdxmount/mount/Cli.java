@@ -59,7 +59,8 @@ final class Cli {
         @Override
         public String[] getVersion() {
             return new String[] {"${COMMAND-NAME} " + version(),
-                    "FUSE binding: jnr-fuse over libfuse 2; Java " + System.getProperty("java.version")};
+                    "FUSE: libfuse 3 where installed (low-level API, reads spliced from the image), else libfuse 2"
+                            + " through jnr-fuse; Java " + System.getProperty("java.version")};
         }
 
         static String version() {

@@ -14,7 +14,7 @@ import java.util.Map;
  * @param atime  the image file's times, which disk.raw and the root directory show
  * @param uid    owner of disk.raw and the root: the user who mounted
  */
-record DiskFileAttributes(long size, FileTime atime, FileTime mtime, FileTime ctime, int uid, int gid) {
+public record DiskFileAttributes(long size, FileTime atime, FileTime mtime, FileTime ctime, int uid, int gid) {
 
     /** The image file's times, and this process's user and group. */
     static DiskFileAttributes of(long size, Path image) throws IOException {

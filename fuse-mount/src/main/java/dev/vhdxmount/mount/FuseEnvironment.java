@@ -38,14 +38,34 @@ final class FuseEnvironment {
         }
     }
 
-    /** libfuse 2 can be loaded (jnr-fuse binds libfuse 2, libfuse.so.2). */
-    static void checkLibrary() throws CliError {
-        Throwable failure = RawDiskFs.probeLibrary();
-        if (failure != null) {
-            throw new CliError(ExitCode.FUSE_UNAVAILABLE, "libfuse 2 (libfuse.so.2) cannot be loaded: install it"
-                    + " (Debian/Ubuntu: apt-get install libfuse2, or libfuse2t64 on Ubuntu 24.04 and later;"
-                    + " Fedora: dnf install fuse-libs) [" + firstLine(failure.getMessage()) + "]", failure);
+    /**
+     * The binding to serve through: the one asked for if its library loads, else the first whose library loads
+     * (libfuse 3, then libfuse 2).
+     *
+     * @param requested {@code --libfuse}, or null
+     */
+    static FuseBinding chooseBinding(FuseBinding requested) throws CliError {
+        if (requested != null) {
+            Throwable failure = requested.probe();
+            if (failure != null) {
+                throw new CliError(ExitCode.FUSE_UNAVAILABLE, requested.library + " cannot be loaded: install it ("
+                        + requested.install + ") [" + firstLine(failure.getMessage()) + "]", failure);
+            }
+            return requested;
         }
+        StringBuilder failures = new StringBuilder();
+        Throwable first = null;
+        for (FuseBinding binding : FuseBinding.values()) {
+            Throwable failure = binding.probe();
+            if (failure == null) {
+                return binding;
+            }
+            first = first == null ? failure : first;
+            failures.append(failures.length() == 0 ? "" : "; ").append(binding.library).append(": ")
+                    .append(firstLine(failure.getMessage()));
+        }
+        throw new CliError(ExitCode.FUSE_UNAVAILABLE, "neither libfuse 3 nor libfuse 2 can be loaded: install one ("
+                + FuseBinding.LIBFUSE3.install + ") [" + failures + "]", first);
     }
 
     private static String firstLine(String message) {

@@ -48,7 +48,7 @@ final class ImageReport {
             root.put("logical_sector_size", disk.logicalSectorSize());
             root.put("physical_sector_size", disk.physicalSectorSize());
         }
-        String advice = DiskAdvice.losetup(disk.logicalSectorSize(), "MOUNTPOINT/" + RawDiskFs.FILE_NAME);
+        String advice = DiskAdvice.losetup(disk.logicalSectorSize(), "MOUNTPOINT/" + FuseServer.FILE_NAME);
         if (advice != null) {
             root.put("note", advice);
         }

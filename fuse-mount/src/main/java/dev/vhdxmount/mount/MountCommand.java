@@ -80,7 +80,8 @@ final class MountCommand implements Callable<Integer> {
 
     @Option(names = "-o", paramLabel = "OPTIONS",
             description = "FUSE mount options, comma-separated, e.g. allow_other (let other users read disk.raw),"
-                    + " allow_root, nonempty, debug. Repeatable. Always in force: ro, kernel_cache.")
+                    + " allow_root, nonempty, debug. Repeatable. Always in force: ro, and the page cache kept across"
+                    + " opens (kernel_cache).")
     List<String> fuseOptions = new ArrayList<>();
 
     @Option(names = "--clear-stale",
@@ -93,6 +94,11 @@ final class MountCommand implements Callable<Integer> {
 
     @Mixin
     LoggingOptions logging = new LoggingOptions();
+
+    @Option(names = "--libfuse", paramLabel = "VERSION", converter = FuseBinding.Converter.class,
+            description = "Serve through this libfuse: 3 (the default where installed: reads spliced from the image)"
+                    + " or 2 (through jnr-fuse; the default where libfuse 3 is missing).")
+    FuseBinding libfuse;
 
     @Option(names = Background.CHILD_OPTION, hidden = true)
     boolean backgroundChild;
@@ -127,15 +133,17 @@ final class MountCommand implements Callable<Integer> {
         Images.checkReadable(image, openOptions);
         Path mounted = MountPoints.check(mountPoint, hasFuseOption("nonempty"), clearStale);
         FuseEnvironment.checkDevice();
-        FuseEnvironment.checkLibrary();
-        try (VirtualDisk disk = Images.open(image, openOptions)) {
+        FuseBinding binding = FuseEnvironment.chooseBinding(libfuse);
+        try (VirtualDisk disk = Images.open(image, openOptions.withFileOpener(binding.fileOpener()))) {
             DiskFileAttributes attributes = fileAttributes(disk);
-            String diskRaw = mounted.resolve(RawDiskFs.FILE_NAME).toString();
+            String diskRaw = mounted.resolve(FuseServer.FILE_NAME).toString();
             String advice = DiskAdvice.losetup(disk.logicalSectorSize(), diskRaw);
             if (advice != null) {
                 log.warn(advice);
             }
-            MountSession session = new MountSession(new RawDiskFs(disk, attributes), mounted, libfuseOptions());
+            FuseServer server = binding.server(disk, attributes);
+            log.debug("serving through {}", server.description());
+            MountSession session = new MountSession(server, mounted, libfuseOptions(binding));
             session.start();
             session.awaitReady(READY_TIMEOUT);
             log.info("serving {} ({} bytes) as {}; unmount with 'fusermount -u {}'", Logging.show(image),
@@ -166,13 +174,24 @@ final class MountCommand implements Callable<Integer> {
         }
     }
 
-    /** Ours first, then the user's, which libfuse lets override ours (the last one wins). */
-    List<String> libfuseOptions() {
+    /**
+     * Ours first, then the user's, which libfuse lets override ours (the last one wins). libfuse 3 mounts on a
+     * non-empty directory anyway and refuses the option {@code nonempty}, so it does not get it.
+     */
+    List<String> libfuseOptions(FuseBinding binding) {
         List<String> options = new ArrayList<>();
-        // ro: the kernel refuses writes itself; kernel_cache: the image cannot change, so the page cache stays valid
-        options.add("ro,default_permissions,kernel_cache,subtype=vhdx");
+        // ro: the kernel refuses writes itself; the bindings keep the page cache across opens themselves
+        options.add("ro,default_permissions,subtype=vhdx");
         options.add("fsname=" + Logging.show(image).replace("\\", "\\\\").replace(",", "\\,"));
-        options.addAll(fuseOptions);
+        for (String option : fuseOptions) {
+            if (binding == FuseBinding.LIBFUSE3) {
+                option = String.join(",", Arrays.stream(option.split(",")).filter(o -> !o.equals("nonempty"))
+                        .toList());
+            }
+            if (!option.isEmpty()) {
+                options.add(option);
+            }
+        }
         return options;
     }
 
@@ -187,6 +206,10 @@ final class MountCommand implements Callable<Integer> {
         args.addAll(imageOptions.toArguments());
         if (clearStale) {
             args.add("--clear-stale");
+        }
+        if (libfuse != null) {
+            args.add("--libfuse");
+            args.add(libfuse.version);
         }
         for (String option : fuseOptions) {
             args.add("-o");

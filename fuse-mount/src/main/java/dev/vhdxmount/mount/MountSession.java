@@ -59,7 +59,7 @@ final class MountSession {
             }
         }
         // the stat below is answered by our own loop: it proves the kernel routes the mountpoint to us
-        Path diskRaw = mountPoint.resolve(RawDiskFs.FILE_NAME);
+        Path diskRaw = mountPoint.resolve(FuseServer.FILE_NAME);
         if (!Files.isRegularFile(diskRaw)) {
             Unmounter.unmount(mountPoint);
             throw new CliError(ExitCode.MOUNT_FAILED, "mounted on " + mountPoint + ", but " + diskRaw

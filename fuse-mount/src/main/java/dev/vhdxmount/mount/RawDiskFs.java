@@ -14,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import com.kenai.jffi.MemoryIO;
 
-import dev.vhdxmount.vhdx.VhdxFormatException;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
@@ -46,7 +45,6 @@ import ru.serce.jnrfuse.struct.Timespec;
  * thread to the JVM per request), direct 0.93 s. libfuse 2 hands out at most 128 KiB per read.
  */
 final class RawDiskFs extends FuseStubFS implements FuseServer {
-    static final String FILE_NAME = "disk.raw";
     static final String FILE_PATH = "/" + FILE_NAME;
     private static final String ROOT = "/";
     /** I/O size that stat reports (st_blksize) and statfs's block size. */
@@ -56,7 +54,7 @@ final class RawDiskFs extends FuseStubFS implements FuseServer {
 
     private final VirtualDisk disk;
     private final DiskFileAttributes attributes;
-    private final TruncationReports truncations = new TruncationReports();
+    private final ReadFailures failures = new ReadFailures();
     private volatile Runnable onReady = () -> {};
 
     /** @throws LinkageError when libfuse cannot be loaded (see {@link #probeLibrary}) */
@@ -89,9 +87,15 @@ final class RawDiskFs extends FuseStubFS implements FuseServer {
     }
 
     @Override
+    public String description() {
+        return "libfuse 2 through jnr-fuse (high-level API; reads copied through Java)";
+    }
+
+    @Override
     public int serve(Path mountPoint, List<String> options, Runnable onReady) {
         this.onReady = onReady;
-        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-f", "-s"));
+        // kernel_cache: keep the page cache across opens (the image cannot change under a read-only mount)
+        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-f", "-s", "-o", "kernel_cache"));
         for (String option : options) {
             argv.add("-o");
             argv.add(option);
@@ -229,28 +233,8 @@ final class RawDiskFs extends FuseStubFS implements FuseServer {
             int n = readFully(offset, ByteBuffer.wrap(copy));
             buf.put(0, copy, 0, n);
             return n;
-        } catch (VhdxFormatException.Truncated e) {
-            // a partial copy fails every read of a missing block: one line per block, not per read
-            switch (truncations.report(e.getMessage())) {
-                case FIRST -> log.error("{}: read of {} bytes at offset {} failed: {}; reads of this block answer EIO"
-                        + " and are not logged again", FILE_NAME, size, offset, e.getMessage());
-                case LIMIT_REACHED -> log.error("{}: read of {} bytes at offset {} failed: {}; more than {} blocks"
-                        + " lie past the end of the image file: no further ones are logged", FILE_NAME, size, offset,
-                        e.getMessage(), TruncationReports.MAX_KEYS);
-                default -> log.debug("{}: read of {} bytes at offset {} failed: {}", FILE_NAME, size, offset,
-                        e.getMessage());
-            }
-            return -ErrorCodes.EIO();
-        } catch (VhdxFormatException e) {
-            log.error("{}: read of {} bytes at offset {} failed: {}", FILE_NAME, size, offset, e.getMessage());
-            log.debug("read failure", e);
-            return -ErrorCodes.EIO();
-        } catch (IOException e) {
-            log.error("{}: read of {} bytes at offset {} failed: {}", FILE_NAME, size, offset, e.toString());
-            log.debug("read failure", e);
-            return -ErrorCodes.EIO();
         } catch (Throwable t) {
-            log.error("internal error reading {} bytes at offset {} of {}", size, offset, FILE_NAME, t);
+            failures.log(t, size, offset);
             return -ErrorCodes.EIO();
         }
     }

@@ -26,7 +26,7 @@ final class Unmounter {
             return true;
         }
         log.warn("{} is busy (a process or loop device still uses {}): detaching it lazily; it disappears now, and this"
-                + " process ends once the last user lets go", path, RawDiskFs.FILE_NAME);
+                + " process ends once the last user lets go", path, FuseServer.FILE_NAME);
         return firstThatWorks(List.of(List.of("fusermount", "-u", "-z", path), List.of("fusermount3", "-u", "-z", path),
                 List.of("umount", "-l", path))) || !MountPoints.isMounted(mountPoint);
     }

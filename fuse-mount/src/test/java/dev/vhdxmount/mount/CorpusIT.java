@@ -8,12 +8,14 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.vhdxmount.vhdx.testkit.Corpus;
@@ -24,8 +26,9 @@ import dev.vhdxmount.vhdx.testkit.Corpus;
  */
 @Timeout(900)
 class CorpusIT {
-    static List<Corpus.Image> manifest() {
-        return Corpus.images();
+    /** Every image through each FUSE binding. */
+    static Stream<Arguments> manifest() {
+        return Corpus.images().stream().flatMap(image -> Stream.of("3", "2").map(v -> Arguments.of(image, v)));
     }
 
     @TempDir
@@ -45,11 +48,11 @@ class CorpusIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}, libfuse {1}")
     @MethodSource("manifest")
-    void throughTheMount(Corpus.Image entry) throws Exception {
+    void throughTheMount(Corpus.Image entry, String libfuse) throws Exception {
         Path image = Corpus.decompress(entry.file(), dir.resolve("image.vhdx"));
-        MountIt.Result r = MountIt.cli(image.toString(), mnt.toString());
+        MountIt.Result r = MountIt.cli("--libfuse", libfuse, image.toString(), mnt.toString());
         if (!entry.mustOpen()) {
             r.expect(ExitCode.CORRUPT_IMAGE);
             List<String> lines = r.stderr().lines().toList();

@@ -169,14 +169,45 @@ class ErrorCasesIT extends GptDiskMountTest {
         assertError(r, ExitCode.FUSE_UNAVAILABLE, "/dev/fuse is not readable and writable by user");
     }
 
+    /** The file that the dynamic linker would load for {@code soname} (bind-mounting over it hides the library). */
+    private static String library(String soname) {
+        String library = MountIt.shOk("readlink -f \"$(ldconfig -p | awk '$1 == \"" + soname + "\" {print $NF; exit}')\"")
+                .trim();
+        assertTrue(library.contains(soname), soname + " is installed: " + library);
+        return library;
+    }
+
     @Test
-    void libfuseMissing() {
-        String library = MountIt.shOk("readlink -f \"$(ldconfig -p | awk '/libfuse\\.so\\.2 .*x86-64|libfuse\\.so\\.2 /"
-                + " {print $NF; exit}')\"").trim();
-        assertTrue(library.contains("libfuse.so.2"), "libfuse 2 is installed: " + library);
-        MountIt.Result r = inPrivateNamespace("mount --bind /dev/null '" + library + "'",
-                "-f " + disk.vhdx() + " " + mnt);
-        assertError(r, ExitCode.FUSE_UNAVAILABLE, "libfuse 2 \\(libfuse\\.so\\.2\\) cannot be loaded: install it");
+    void neitherLibfuseInstalled() {
+        MountIt.Result r = inPrivateNamespace("mount --bind /dev/null '" + library("libfuse.so.2") + "'; "
+                + "mount --bind /dev/null '" + library("libfuse3.so.3") + "'", "-f " + disk.vhdx() + " " + mnt);
+        assertError(r, ExitCode.FUSE_UNAVAILABLE, "neither libfuse 3 nor libfuse 2 can be loaded: install one"
+                + " \\(Debian/Ubuntu: apt-get install fuse3.*\\[libfuse 3 \\(libfuse3\\.so\\.3\\): .*; libfuse 2 .*\\]");
+    }
+
+    @Test
+    void theLibfuseAskedForMissing() {
+        MountIt.Result two = inPrivateNamespace("mount --bind /dev/null '" + library("libfuse.so.2") + "'",
+                "-f --libfuse 2 " + disk.vhdx() + " " + mnt);
+        assertError(two, ExitCode.FUSE_UNAVAILABLE, "libfuse 2 \\(libfuse\\.so\\.2\\) cannot be loaded: install it");
+        MountIt.Result three = inPrivateNamespace("mount --bind /dev/null '" + library("libfuse3.so.3") + "'",
+                "-f --libfuse 3 " + disk.vhdx() + " " + mnt);
+        assertError(three, ExitCode.FUSE_UNAVAILABLE, "libfuse 3 \\(libfuse3\\.so\\.3\\) cannot be loaded: install it"
+                + " \\(Debian/Ubuntu: apt-get install fuse3");
+    }
+
+    /** Without libfuse 3, the same mount serves through libfuse 2 (inside the namespace, where the mount is seen). */
+    @Test
+    void withoutLibfuse3ItServesThroughLibfuse2() throws IOException {
+        Path log = dir.resolve("fallback.log");
+        MountIt.Result r = MountIt.run(Map.of(), List.of("unshare", "-m", "--propagation", "private", "bash", "-c",
+                "set -e; mount --bind /dev/null '" + library("libfuse3.so.3") + "'; "
+                        + MountIt.javaBinary() + " -jar '" + MountIt.JAR + "' -v --log-file '" + log + "' '"
+                        + disk.vhdx() + "' '" + mnt + "'; sha256sum '" + mnt + "/disk.raw'; fusermount -u '" + mnt
+                        + "'"));
+        assertEquals(0, r.exitCode(), r.toString());
+        assertTrue(r.stdout().startsWith(MountIt.sha256(disk.expected()) + " "), r.stdout());
+        assertTrue(read(log).contains("serving through libfuse 2 through jnr-fuse"), read(log));
     }
 
     /** Runs vhdx-mount ARGS in a private mount namespace after {@code setup} changed what it sees. */

@@ -58,12 +58,28 @@ class MountCommandTest {
     }
 
     @Test
-    void libfuseGetsReadOnlyAndKernelCacheFirstThenTheUsersOptions() {
-        MountCommand c = parse("-o", "allow_other", "/images/a,b.vhdx", "/mnt");
-        List<String> options = c.libfuseOptions();
-        assertTrue(options.get(0).contains("ro") && options.get(0).contains("kernel_cache"), options.toString());
-        assertEquals("fsname=/images/a\\,b.vhdx", options.get(1));
-        assertEquals("allow_other", options.get(options.size() - 1));
+    void libfuseGetsReadOnlyFirstThenTheUsersOptionsAndLibfuse3NeverNonempty() {
+        MountCommand c = parse("-o", "allow_other,nonempty", "-o", "nonempty", "/images/a,b.vhdx", "/mnt");
+        List<String> two = c.libfuseOptions(FuseBinding.LIBFUSE2);
+        assertTrue(two.get(0).matches("ro,default_permissions,.*"), two.toString());
+        assertEquals("fsname=/images/a\\,b.vhdx", two.get(1));
+        assertEquals(List.of("allow_other,nonempty", "nonempty"), two.subList(2, two.size()));
+        // libfuse 3 mounts on a non-empty directory anyway, and refuses the option
+        List<String> three = c.libfuseOptions(FuseBinding.LIBFUSE3);
+        assertEquals(two.subList(0, 2), three.subList(0, 2));
+        assertEquals(List.of("allow_other"), three.subList(2, three.size()));
+    }
+
+    @Test
+    void libfuseVersionIsTwoOrThreeAndTheChildGetsIt() {
+        assertEquals(FuseBinding.LIBFUSE2, parse("--libfuse", "2", "a.vhdx", "/mnt").libfuse);
+        MountCommand three = parse("--libfuse", "3", "a.vhdx", "/mnt");
+        assertEquals(FuseBinding.LIBFUSE3, three.libfuse);
+        assertTrue(String.join(" ", three.childArguments()).contains("--libfuse 3 "), three.childArguments()
+                .toString());
+        assertEquals(null, parse("a.vhdx", "/mnt").libfuse, "unset: chosen by what is installed");
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--libfuse", "4", "a", "b")));
+        assertTrue(err.contains("'4' is not a libfuse version vhdx-mount serves through (2 or 3)"), err);
     }
 
     @Test

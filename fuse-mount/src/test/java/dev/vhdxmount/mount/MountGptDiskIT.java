@@ -20,16 +20,23 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Mounts qemu-img's VHDX of a GPT disk with an ext4 partition for real and uses disk.raw as people do. */
+/**
+ * Mounts qemu-img's VHDX of a GPT disk with an ext4 partition for real and uses disk.raw as people do; the whole
+ * path through each FUSE binding (libfuse 3, the default, and libfuse 2 through jnr-fuse).
+ */
 @Timeout(300)
 class MountGptDiskIT extends GptDiskMountTest {
-    @Test
-    void theMountServesTheDiskAsPeopleUseItAndLeavesNothingBehind() throws Exception {
+    @ParameterizedTest(name = "libfuse {0}")
+    @ValueSource(strings = {"3", "2"})
+    void theMountServesTheDiskAsPeopleUseItAndLeavesNothingBehind(String libfuse) throws Exception {
         Path image = disk.vhdx();
         String imageHash = MountIt.sha256(image);
         FileTime imageTime = Files.getLastModifiedTime(image);
-        MountIt.Result mounted = MountIt.cli(Map.of(), image.toString(), mnt.toString()).expect(ExitCode.OK);
+        MountIt.Result mounted = MountIt.cli(Map.of(), "--libfuse", libfuse, image.toString(), mnt.toString())
+                .expect(ExitCode.OK);
         assertEquals("", mounted.stdout());
         assertEquals("", mounted.stderr(), "quiet by default");
 

@@ -1,0 +1,44 @@
+package dev.vhdxmount.mount;
+
+import java.io.IOException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vhdxmount.vhdx.VhdxFormatException;
+
+/**
+ * How a failed read of disk.raw is logged, whichever FUSE binding served it; the binding answers EIO. A truncated
+ * image's failures are logged once per block ({@link TruncationReports}), corrupt structures and I/O errors with
+ * the core's one-line message, anything else as the bug it is, with its stack trace.
+ */
+public final class ReadFailures {
+    private static final Logger log = LoggerFactory.getLogger(ReadFailures.class);
+
+    private final TruncationReports truncations = new TruncationReports();
+
+    /** Logs why the read of {@code size} bytes at {@code offset} failed. */
+    public void log(Throwable failure, long size, long offset) {
+        String file = FuseServer.FILE_NAME;
+        if (failure instanceof VhdxFormatException.Truncated e) {
+            // a partial copy fails every read of a missing block: one line per block, not per read
+            switch (truncations.report(e.getMessage())) {
+                case FIRST -> log.error("{}: read of {} bytes at offset {} failed: {}; reads of this block answer EIO"
+                        + " and are not logged again", file, size, offset, e.getMessage());
+                case LIMIT_REACHED -> log.error("{}: read of {} bytes at offset {} failed: {}; more than {} blocks"
+                        + " lie past the end of the image file: no further ones are logged", file, size, offset,
+                        e.getMessage(), TruncationReports.MAX_KEYS);
+                default -> log.debug("{}: read of {} bytes at offset {} failed: {}", file, size, offset,
+                        e.getMessage());
+            }
+        } else if (failure instanceof VhdxFormatException e) {
+            log.error("{}: read of {} bytes at offset {} failed: {}", file, size, offset, e.getMessage());
+            log.debug("read failure", e);
+        } else if (failure instanceof IOException e) {
+            log.error("{}: read of {} bytes at offset {} failed: {}", file, size, offset, e.toString());
+            log.debug("read failure", e);
+        } else {
+            log.error("internal error reading {} bytes at offset {} of {}", size, offset, file, failure);
+        }
+    }
+}
