@@ -29,6 +29,10 @@ import jnr.ffi.LastError;
  * the launcher reads. It then points stdin, stdout and stderr at /dev/null, so that a caller capturing the launcher's
  * output ({@code $(vhdx-mount ...)}) is not kept waiting by the daemon. The launcher exits 0 on READY, or with the
  * child's own exit status (its message already printed) when the child ends first.
+ *
+ * <p>Two launchers speak this protocol: {@link #startAndWait} here, for {@code java -jar vhdx-mount.jar}, and
+ * scripts/vhdx-mount, which starts the serving JVM itself so that a background mount costs one JVM start instead of
+ * two (docs/benchmarks.md).
  */
 final class Background {
     private static final Logger log = LoggerFactory.getLogger(Background.class);
@@ -129,7 +133,10 @@ final class Background {
         }
     }
 
-    /** In the child, once mounted: tell the launcher, then let go of the launcher's stdin, stdout and stderr. */
+    /**
+     * In the child, once mounted: tell the launcher, then let go of the launcher's stdin, stdout and stderr, and of
+     * the folder it was started in.
+     */
     static void reportReadyAndDetach() {
         System.out.println(READY);
         System.out.flush();
@@ -145,6 +152,10 @@ final class Background {
                 libc.dup2(devNull, fd);
             }
             libc.close(devNull);
+            // hold no folder busy, as daemons do (every path in use is absolute by now)
+            if (libc.chdir("/") != 0) {
+                log.debug("chdir / failed: errno {}", LastError.getLastError(jnr.ffi.Runtime.getRuntime(libc)));
+            }
         } catch (RuntimeException | LinkageError e) {
             // the launcher has its answer; at worst a caller reading our stderr waits for the unmount
             log.warn("cannot detach from the terminal: {}", e.toString());

@@ -113,6 +113,9 @@ final class MountCommand implements Callable<Integer> {
         try {
             Logging.configure(PROGRAM, logging);
             if (backgroundChild) {
+                // started in the caller's folder (by scripts/vhdx-mount) or in / (by Background): it leaves that
+                // folder once ready, so from here on no path is relative
+                useAbsolutePaths();
                 Background.leaveTerminalSession();
             } else if (!foreground) {
                 return Background.startAndWait(childArguments());
@@ -197,6 +200,15 @@ final class MountCommand implements Callable<Integer> {
 
     boolean hasFuseOption(String name) {
         return fuseOptions.stream().flatMap(o -> Arrays.stream(o.split(","))).anyMatch(name::equals);
+    }
+
+    private void useAbsolutePaths() {
+        image = image.toAbsolutePath();
+        mountPoint = mountPoint.toAbsolutePath();
+        imageOptions.parents.replaceAll(Path::toAbsolutePath);
+        if (logging.logFile != null) {
+            logging.logFile = logging.logFile.toAbsolutePath();
+        }
     }
 
     /** The arguments for the serving child of a background mount: ours, with absolute paths (it runs in /). */

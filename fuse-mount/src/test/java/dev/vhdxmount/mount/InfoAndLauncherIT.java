@@ -67,4 +67,70 @@ class InfoAndLauncherIT extends GptDiskMountTest {
             throw new AssertionError(e);
         }
     }
+
+    /**
+     * A background mount from the launcher script is served by the one JVM that the script starts (no second JVM
+     * waits for it): relative paths work from the caller's folder, the server leaves the caller's session and folder,
+     * a caller capturing the output gets it at once, and a failure exits with the server's status and message.
+     */
+    @Test
+    void theLauncherScriptServesABackgroundMountFromOneJvmThatLetsGoOfTheCaller() throws Exception {
+        Path launcher = MountIt.SCRIPTS.resolve("vhdx-mount");
+        MountIt.Result r = MountIt.run(Map.of(), List.of("bash", "-c", "cd '" + dir + "' && out=$('" + launcher
+                + "' disk.vhdx mnt) && echo \"[$out]\"")).expect(ExitCode.OK);
+        assertEquals("[]\n", r.stdout(), "nothing on stdout, and the capture ended: " + r.stderr());
+        List<ProcessHandle> servers = ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("--background-child")).orElse(false))
+                .filter(p -> holds(p, disk.vhdx()))
+                .toList();
+        assertEquals(1, servers.size(), "one process serves: " + servers);
+        long pid = servers.get(0).pid();
+        assertEquals(Path.of("/"), Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd")), "no folder held busy");
+        String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceFirst(".*\\) ", "").split(" ");
+        assertEquals(String.valueOf(pid), stat[3], "the server leads a session of its own");
+        assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(mnt.resolve("disk.raw")));
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+        assertTrue(servers.get(0).onExit().get(20, java.util.concurrent.TimeUnit.SECONDS) != null);
+
+        MountIt.Result missing = MountIt.run(Map.of(), List.of("bash", "-c", "cd '" + dir + "' && exec '" + launcher
+                + "' missing.vhdx mnt")).expect(ExitCode.IMAGE_UNREADABLE);
+        assertEquals(List.of("vhdx-mount: " + dir.resolve("missing.vhdx") + ": no such file (the image does not"
+                + " exist)"), missing.stderr().lines().toList());
+    }
+
+    /** SIGTERM to the launcher script while it mounts: it ends the server too, and nothing stays mounted. */
+    @Test
+    void aSignalToTheLauncherScriptWhileMountingEndsTheServer() throws Exception {
+        Path launcher = MountIt.SCRIPTS.resolve("vhdx-mount");
+        for (int delayMs : new int[] {50, 250}) {
+            Path out = dir.resolve("launcher.out");
+            Process p = new ProcessBuilder(launcher.toString(), disk.vhdx().toString(), mnt.toString())
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            Thread.sleep(delayMs);
+            p.destroy(); // SIGTERM
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the launcher ended");
+            assertTrue(p.exitValue() == 128 + 15 || p.exitValue() == ExitCode.OK, "SIGTERM after " + delayMs
+                    + " ms: exit " + p.exitValue() + ": " + Files.readString(out));
+            if (p.exitValue() == ExitCode.OK) {
+                MountIt.shOk("fusermount -u '" + mnt + "'"); // the mount won the race: it is ready and served
+            }
+            MountIt.awaitGone(mnt);
+        }
+    }
+
+    /** Whether {@code p} has {@code file} open. */
+    private static boolean holds(ProcessHandle p, Path file) {
+        try (var fds = Files.list(Path.of("/proc/" + p.pid() + "/fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(file.toAbsolutePath());
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }
