@@ -15,21 +15,39 @@ public interface Fuse3Library {
     /** The library file names tried, in order: libfuse 3's runtime package ships only the versioned one. */
     String[] NAMES = {"libfuse3.so.3", "fuse3"};
 
-    /** Loads libfuse 3; throws the first failure (with the others suppressed) when no name loads. */
+    /**
+     * Loads libfuse 3 once per JVM (the probe and the server share the binding, which jnr-ffi generates at some cost);
+     * throws the first failure, with the others suppressed, when no name loads.
+     */
     static Fuse3Library load() {
-        LinkageError first = null;
-        for (String name : NAMES) {
-            try {
-                return LibraryLoader.create(Fuse3Library.class).failImmediately().load(name);
-            } catch (LinkageError e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
+        return Loaded.get();
+    }
+
+    /** The one binding of this JVM. */
+    final class Loaded {
+        private static Fuse3Library library;
+
+        private Loaded() {}
+
+        static synchronized Fuse3Library get() {
+            if (library != null) {
+                return library;
+            }
+            LinkageError first = null;
+            for (String name : NAMES) {
+                try {
+                    library = LibraryLoader.create(Fuse3Library.class).failImmediately().load(name);
+                    return library;
+                } catch (LinkageError e) {
+                    if (first == null) {
+                        first = e;
+                    } else {
+                        first.addSuppressed(e);
+                    }
                 }
             }
+            throw first;
         }
-        throw first;
     }
 
     /** libfuse's version as major * 100 + minor (314 for 3.14). */
