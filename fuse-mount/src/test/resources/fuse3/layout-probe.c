@@ -38,6 +38,7 @@ int main(void) {
     P("ARGS_ALLOCATED", offsetof(struct fuse_args, allocated));
     P("ARGS_SIZE", sizeof(struct fuse_args));
 
+    P("CONN_MAX_READ", offsetof(struct fuse_conn_info, max_read));
     P("CONN_CAPABLE", offsetof(struct fuse_conn_info, capable));
     P("CONN_WANT", offsetof(struct fuse_conn_info, want));
     P("CAP_SPLICE_WRITE", FUSE_CAP_SPLICE_WRITE);

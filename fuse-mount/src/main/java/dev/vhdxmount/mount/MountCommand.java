@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VirtualDisk;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -100,6 +101,11 @@ final class MountCommand implements Callable<Integer> {
                     + " or 2 (through jnr-fuse; the default where libfuse 3 is missing).")
     FuseBinding libfuse;
 
+    @Option(names = "--readahead", paramLabel = "KIB",
+            description = "Readahead of the mount in KiB, as root (default: " + Readahead.DEFAULT_KIB + "; the"
+                    + " kernel's own is 128). 0 leaves the kernel's.")
+    int readahead = Readahead.DEFAULT_KIB;
+
     @Option(names = Background.CHILD_OPTION, hidden = true)
     boolean backgroundChild;
 
@@ -110,6 +116,10 @@ final class MountCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Cli.checkLogging(spec, logging);
+        if (readahead < 0 || readahead > Readahead.MAX_KIB) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--readahead takes 0 to " + Readahead.MAX_KIB
+                    + " (KiB), not " + readahead);
+        }
         try {
             Logging.configure(PROGRAM, logging);
             if (backgroundChild) {
@@ -149,6 +159,7 @@ final class MountCommand implements Callable<Integer> {
             MountSession session = new MountSession(server, mounted, libfuseOptions(binding));
             session.start();
             session.awaitReady(READY_TIMEOUT);
+            Readahead.set(mounted, readahead);
             log.info("serving {} ({} bytes) as {}; unmount with 'fusermount -u {}'", Logging.show(image),
                     disk.size(), diskRaw, mounted);
             if (backgroundChild) {
@@ -222,6 +233,9 @@ final class MountCommand implements Callable<Integer> {
         if (libfuse != null) {
             args.add("--libfuse");
             args.add(libfuse.version);
+        }
+        if (readahead != Readahead.DEFAULT_KIB) {
+            args.add("--readahead=" + readahead);
         }
         for (String option : fuseOptions) {
             args.add("-o");

@@ -23,8 +23,8 @@ final class MountPoints {
     private static final Logger log = LoggerFactory.getLogger(MountPoints.class);
     static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
-    /** One line of /proc/self/mountinfo: where, what type, from what. */
-    record MountEntry(String mountPoint, String fsType, String source) {
+    /** One line of /proc/self/mountinfo: where, what type, from what, and the device ("major:minor"). */
+    record MountEntry(String mountPoint, String fsType, String source, String device) {
         boolean isFuse() {
             return fsType.equals("fuse") || fsType.startsWith("fuse.") || fsType.equals("fuseblk");
         }
@@ -150,7 +150,8 @@ final class MountPoints {
             if (fields.length < 5 || separator < 0 || separator + 2 >= fields.length) {
                 continue;
             }
-            entries.add(new MountEntry(unescape(fields[4]), fields[separator + 1], unescape(fields[separator + 2])));
+            entries.add(new MountEntry(unescape(fields[4]), fields[separator + 1], unescape(fields[separator + 2]),
+                    fields[2]));
         }
         return entries;
     }

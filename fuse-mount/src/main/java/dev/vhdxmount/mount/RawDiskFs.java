@@ -30,8 +30,9 @@ import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
 
 /**
- * The FUSE file system: a read-only root directory that holds one regular file, {@code disk.raw}, whose bytes are the
- * virtual disk's. This is the only code that knows errno.
+ * The FUSE file system over jnr-fuse and libfuse 2, the binding for systems without libfuse 3 (the default one is
+ * {@code fuse3.Fuse3Server}): a read-only root directory that holds one regular file, {@code disk.raw}, whose bytes
+ * are the virtual disk's. The two bindings are the only code that knows errno.
  *
  * <p>jnr-fuse calls these callbacks straight from libfuse with nothing around them, so every callback catches
  * everything: an exception becomes EIO and a log line, never a dead mount. Reads honour any offset and length, are

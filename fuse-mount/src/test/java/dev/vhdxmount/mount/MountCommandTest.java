@@ -83,6 +83,16 @@ class MountCommandTest {
     }
 
     @Test
+    void readaheadIs512KiBUnlessToldAndTheChildGetsAnyOther() {
+        assertEquals(512, parse("a.vhdx", "/mnt").readahead);
+        assertTrue(parse("a.vhdx", "/mnt").childArguments().stream().noneMatch(a -> a.startsWith("--readahead")));
+        assertTrue(parse("--readahead", "0", "a.vhdx", "/mnt").childArguments().contains("--readahead=0"));
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--readahead", "-1", "a",
+                "b")));
+        assertTrue(err.startsWith("vhdx-mount: --readahead takes 0 to 16384 (KiB), not -1"), err);
+    }
+
+    @Test
     void usageErrorsExitWithStatus2AndOneHelpfulLine() {
         String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "only-one-argument")));
         assertTrue(err.startsWith("vhdx-mount: Missing required parameter: 'MOUNTPOINT'"), err);

@@ -51,6 +51,10 @@ class MountGptDiskIT extends GptDiskMountTest {
         assertTrue(Files.getFileStore(mnt).isReadOnly());
         assertTrue(MountIt.shOk("stat -f -c '%S %b %f' '" + mnt + "'").startsWith("4096 16384 0"));
 
+        // the mount's readahead, raised from the kernel's 128 KiB (root may)
+        String device = MountPoints.findMount(mnt).orElseThrow().device();
+        assertEquals("512", Files.readString(Path.of("/sys/class/bdi", device, "read_ahead_kb")).trim());
+
         // the same bytes as qemu-img's own conversion
         assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(diskRaw));
         compareRandomReads(diskRaw, disk.expected());

@@ -66,9 +66,9 @@ class MountPointsTest {
                 garbage
                 """;
         List<MountEntry> entries = MountPoints.parse(mountinfo);
-        assertEquals(List.of(new MountEntry("/proc", "proc", "proc"),
-                new MountEntry("/tmp/a b\\c", "fuse.vhdx", "/images/x y.vhdx"),
-                new MountEntry("/mnt/plain", "fuse", "sshfs#host:")), entries);
+        assertEquals(List.of(new MountEntry("/proc", "proc", "proc", "0:21"),
+                new MountEntry("/tmp/a b\\c", "fuse.vhdx", "/images/x y.vhdx", "0:39"),
+                new MountEntry("/mnt/plain", "fuse", "sshfs#host:", "0:40")), entries);
         assertTrue(entries.get(1).isFuse());
         assertTrue(entries.get(2).isFuse());
         assertFalse(entries.get(0).isFuse());

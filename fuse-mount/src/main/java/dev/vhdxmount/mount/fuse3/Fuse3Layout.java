@@ -17,6 +17,7 @@ final class Fuse3Layout {
     static final int ARGS_SIZE = 24;
 
     /** struct fuse_conn_info: what the kernel offers and what this file system wants. */
+    static final int CONN_MAX_READ = 12;
     static final int CONN_CAPABLE = 20;
     static final int CONN_WANT = 24;
     /** The kernel may splice reply data from a file descriptor (through a pipe) instead of a copy in memory. */
