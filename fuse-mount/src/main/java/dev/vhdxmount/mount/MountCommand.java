@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 import org.slf4j.Logger;
@@ -65,6 +66,7 @@ final class MountCommand implements Callable<Integer> {
     static final String PROGRAM = "vhdx-mount";
     private static final Logger log = LoggerFactory.getLogger(MountCommand.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Set<String> LIBFUSE2_ONLY = Set.of("nonempty", "kernel_cache");
 
     @Spec
     CommandSpec spec;
@@ -189,8 +191,9 @@ final class MountCommand implements Callable<Integer> {
     }
 
     /**
-     * Ours first, then the user's, which libfuse lets override ours (the last one wins). libfuse 3 mounts on a
-     * non-empty directory anyway and refuses the option {@code nonempty}, so it does not get it.
+     * Ours first, then the user's, which libfuse lets override ours (the last one wins). libfuse 3's low-level API
+     * refuses two options of libfuse 2 that mean nothing to it here, so it does not get them: {@code nonempty} (it
+     * mounts on a non-empty directory anyway) and {@code kernel_cache} (the server keeps the page cache itself).
      */
     List<String> libfuseOptions(FuseBinding binding) {
         List<String> options = new ArrayList<>();
@@ -199,8 +202,8 @@ final class MountCommand implements Callable<Integer> {
         options.add("fsname=" + Logging.show(image).replace("\\", "\\\\").replace(",", "\\,"));
         for (String option : fuseOptions) {
             if (binding == FuseBinding.LIBFUSE3) {
-                option = String.join(",", Arrays.stream(option.split(",")).filter(o -> !o.equals("nonempty"))
-                        .toList());
+                option = String.join(",", Arrays.stream(option.split(","))
+                        .filter(o -> !LIBFUSE2_ONLY.contains(o)).toList());
             }
             if (!option.isEmpty()) {
                 options.add(option);

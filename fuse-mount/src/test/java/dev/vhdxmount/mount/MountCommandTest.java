@@ -59,12 +59,13 @@ class MountCommandTest {
 
     @Test
     void libfuseGetsReadOnlyFirstThenTheUsersOptionsAndLibfuse3NeverNonempty() {
-        MountCommand c = parse("-o", "allow_other,nonempty", "-o", "nonempty", "/images/a,b.vhdx", "/mnt");
+        MountCommand c = parse("-o", "allow_other,nonempty", "-o", "nonempty", "-o", "kernel_cache",
+                "/images/a,b.vhdx", "/mnt");
         List<String> two = c.libfuseOptions(FuseBinding.LIBFUSE2);
         assertTrue(two.get(0).matches("ro,default_permissions,.*"), two.toString());
         assertEquals("fsname=/images/a\\,b.vhdx", two.get(1));
-        assertEquals(List.of("allow_other,nonempty", "nonempty"), two.subList(2, two.size()));
-        // libfuse 3 mounts on a non-empty directory anyway, and refuses the option
+        assertEquals(List.of("allow_other,nonempty", "nonempty", "kernel_cache"), two.subList(2, two.size()));
+        // libfuse 3 mounts on a non-empty directory anyway and keeps the cache by itself; it refuses both options
         List<String> three = c.libfuseOptions(FuseBinding.LIBFUSE3);
         assertEquals(two.subList(0, 2), three.subList(0, 2));
         assertEquals(List.of("allow_other"), three.subList(2, three.size()));
