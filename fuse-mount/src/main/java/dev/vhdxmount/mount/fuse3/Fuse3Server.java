@@ -3,6 +3,7 @@ package dev.vhdxmount.mount.fuse3;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.*;
 
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -153,7 +154,6 @@ public final class Fuse3Server implements FuseServer {
             }
         }
         log.debug("fuse_session_new {}", argv);
-        // argv and its strings stay reachable until the session is gone
         List<Pointer> strings = new ArrayList<>();
         Pointer array = Memory.allocateDirect(runtime, 8L * (argv.size() + 1), true);
         for (int i = 0; i < argv.size(); i++) {
@@ -186,7 +186,10 @@ public final class Fuse3Server implements FuseServer {
             }
         } finally {
             reads.free();
-            log.trace("released {} argument strings", strings.size());
+            // libfuse holds pointers into these until the session is destroyed: keep them from the collector till here
+            Reference.reachabilityFence(strings);
+            Reference.reachabilityFence(array);
+            Reference.reachabilityFence(args);
         }
     }
 
