@@ -1,6 +1,8 @@
 /*
- * Prints the offsets and constants that Fuse3Layout.java hard-codes, as the C compiler sees them in libfuse 3's and
- * glibc's headers: one "NAME value" line each, NAME as in Fuse3Layout. Built and run by Fuse3LayoutTest.
+ * Prints the offsets and constants that Fuse3Layout.java and Fuse3Abi.java hard-code, as the C compiler sees them in
+ * libfuse 3's and glibc's headers: one "NAME value" line each, NAME as in Fuse3Layout (Fuse3Abi's fields in upper
+ * case), and first "RELEASE x.y.z", the release of the libfuse the probe is linked with (the same package as the
+ * headers). Built and run by Fuse3LayoutTest.
  */
 #define _GNU_SOURCE /* ST_NOSUID, ST_NODEV */
 #define FUSE_USE_VERSION 35
@@ -33,10 +35,19 @@ static void bit(const char *word_name, const char *mask_name, struct fuse_file_i
 }
 
 int main(void) {
+    printf("RELEASE %s\n", fuse_pkgversion());
+
     P("ARGS_ARGC", offsetof(struct fuse_args, argc));
     P("ARGS_ARGV", offsetof(struct fuse_args, argv));
     P("ARGS_ALLOCATED", offsetof(struct fuse_args, allocated));
     P("ARGS_SIZE", sizeof(struct fuse_args));
+
+#if FUSE_MINOR_VERSION >= 17 /* fuse_session_new_versioned's argument */
+    P("VERSION_MAJOR", offsetof(struct libfuse_version, major));
+    P("VERSION_MINOR", offsetof(struct libfuse_version, minor));
+    P("VERSION_HOTFIX", offsetof(struct libfuse_version, hotfix));
+    P("VERSION_SIZEOF", sizeof(struct libfuse_version));
+#endif
 
     P("CONN_MAX_READ", offsetof(struct fuse_conn_info, max_read));
     P("CONN_CAPABLE", offsetof(struct fuse_conn_info, capable));
@@ -48,9 +59,13 @@ int main(void) {
     memset(&fi, 0, sizeof fi);
     fi.keep_cache = 1;
     bit("FI_BITS", "FI_KEEP_CACHE", &fi);
+#if FUSE_MINOR_VERSION >= 11 /* noflush came with 3.11 */
     memset(&fi, 0, sizeof fi);
     fi.noflush = 1;
     bit(NULL, "FI_NOFLUSH", &fi);
+#else
+    P("FI_NOFLUSH", 0);
+#endif
 
     P("ENTRY_INO", offsetof(struct fuse_entry_param, ino));
     P("ENTRY_GENERATION", offsetof(struct fuse_entry_param, generation));

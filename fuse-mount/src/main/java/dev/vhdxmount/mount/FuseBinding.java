@@ -11,7 +11,8 @@ import dev.vhdxmount.vhdx.io.FileOpener;
  * serves where libfuse 3 is not installed. {@code --libfuse 2|3} picks one.
  */
 enum FuseBinding {
-    LIBFUSE3("3", "libfuse 3 (libfuse3.so.3)", "Debian/Ubuntu: apt-get install fuse3; Fedora: dnf install fuse3") {
+    LIBFUSE3("3", "libfuse 3 (libfuse3.so.4 or .so.3)", "Debian/Ubuntu: apt-get install fuse3; Fedora: dnf install"
+            + " fuse3") {
         @Override
         Throwable probe() {
             return Fuse3Server.probeLibrary();
@@ -24,11 +25,15 @@ enum FuseBinding {
 
         @Override
         FuseServer server(VirtualDisk disk, DiskFileAttributes attributes) {
-            return new Fuse3Server(disk, attributes);
+            try {
+                return new Fuse3Server(disk, attributes);
+            } catch (UnsupportedLibfuse e) {
+                throw new IllegalStateException("libfuse 3 was probed before", e);
+            }
         }
     },
-    LIBFUSE2("2", "libfuse 2 (libfuse.so.2)", "Debian/Ubuntu: apt-get install libfuse2, or libfuse2t64 on Ubuntu"
-            + " 24.04 and later; Fedora: dnf install fuse-libs") {
+    LIBFUSE2("2", "libfuse 2 (libfuse.so.2)", "Debian/Ubuntu: apt-get install libfuse2, or libfuse2t64 on Debian 13"
+            + " and Ubuntu 24.04 and later; Fedora: dnf install fuse-libs") {
         @Override
         Throwable probe() {
             return RawDiskFs.probeLibrary();

@@ -6,6 +6,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Function;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks that FUSE can work here before mounting, so that a missing device or library gets a message that says how to
@@ -13,6 +17,7 @@ import java.nio.file.StandardOpenOption;
  */
 final class FuseEnvironment {
     static final Path DEVICE = Path.of("/dev/fuse");
+    private static final Logger log = LoggerFactory.getLogger(FuseEnvironment.class);
 
     private FuseEnvironment() {}
 
@@ -40,13 +45,24 @@ final class FuseEnvironment {
 
     /**
      * The binding to serve through: the one asked for if its library loads, else the first whose library loads
-     * (libfuse 3, then libfuse 2).
+     * (libfuse 3, then libfuse 2). A libfuse 3 of a release this binding does not know is passed over with a warning
+     * when libfuse 2 can serve instead.
      *
      * @param requested {@code --libfuse}, or null
      */
     static FuseBinding chooseBinding(FuseBinding requested) throws CliError {
+        return chooseBinding(requested, FuseBinding::probe);
+    }
+
+    /** {@link #chooseBinding(FuseBinding)} with the libraries probed by {@code probe} (null: it loads). */
+    static FuseBinding chooseBinding(FuseBinding requested, Function<FuseBinding, Throwable> probe) throws CliError {
         if (requested != null) {
-            Throwable failure = requested.probe();
+            Throwable failure = probe.apply(requested);
+            if (failure instanceof UnsupportedLibfuse) {
+                throw new CliError(ExitCode.FUSE_UNAVAILABLE, failure.getMessage() + ": serve through "
+                        + otherThan(requested).library + " instead (--libfuse " + otherThan(requested).version
+                        + "), or use a vhdx-mount release that knows it", failure);
+            }
             if (failure != null) {
                 throw new CliError(ExitCode.FUSE_UNAVAILABLE, requested.library + " cannot be loaded: install it ("
                         + requested.install + ") [" + firstLine(failure.getMessage()) + "]", failure);
@@ -55,17 +71,33 @@ final class FuseEnvironment {
         }
         StringBuilder failures = new StringBuilder();
         Throwable first = null;
+        UnsupportedLibfuse unsupported = null;
         for (FuseBinding binding : FuseBinding.values()) {
-            Throwable failure = binding.probe();
+            Throwable failure = probe.apply(binding);
             if (failure == null) {
+                if (unsupported != null) {
+                    log.warn("{}; serving through {} instead", unsupported.getMessage(), binding.library);
+                }
                 return binding;
+            }
+            if (failure instanceof UnsupportedLibfuse u && unsupported == null) {
+                unsupported = u;
             }
             first = first == null ? failure : first;
             failures.append(failures.length() == 0 ? "" : "; ").append(binding.library).append(": ")
                     .append(firstLine(failure.getMessage()));
         }
+        if (unsupported != null) {
+            throw new CliError(ExitCode.FUSE_UNAVAILABLE, unsupported.getMessage() + ", and libfuse 2 cannot be"
+                    + " loaded: install libfuse 2 (" + FuseBinding.LIBFUSE2.install + "), or use a vhdx-mount release"
+                    + " that knows this libfuse 3 [" + failures + "]", unsupported);
+        }
         throw new CliError(ExitCode.FUSE_UNAVAILABLE, "neither libfuse 3 nor libfuse 2 can be loaded: install one ("
                 + FuseBinding.LIBFUSE3.install + ") [" + failures + "]", first);
+    }
+
+    private static FuseBinding otherThan(FuseBinding binding) {
+        return binding == FuseBinding.LIBFUSE3 ? FuseBinding.LIBFUSE2 : FuseBinding.LIBFUSE3;
     }
 
     private static String firstLine(String message) {

@@ -169,6 +169,20 @@ class ErrorCasesIT extends GptDiskMountTest {
         assertError(r, ExitCode.FUSE_UNAVAILABLE, "/dev/fuse is not readable and writable by user");
     }
 
+    /**
+     * Hides libfuse 3 from the dynamic linker, whichever soname it has here (libfuse3.so.3 before 3.17, .so.4 since).
+     */
+    private static String hideLibfuse3() {
+        String files = MountIt.shOk("ldconfig -p | awk '$1 ~ /^libfuse3\\.so\\.[0-9]+$/ {print $NF}'"
+                + " | xargs -r readlink -f | sort -u").trim();
+        assertTrue(!files.isEmpty(), "libfuse 3 is installed");
+        StringBuilder hide = new StringBuilder("true");
+        for (String file : files.split("\n")) {
+            hide.append("; mount --bind /dev/null '").append(file).append("'");
+        }
+        return hide.toString();
+    }
+
     /** The file that the dynamic linker would load for {@code soname} (bind-mounting over it hides the library). */
     private static String library(String soname) {
         String library = MountIt.shOk("readlink -f \"$(ldconfig -p | awk '$1 == \"" + soname + "\" {print $NF; exit}')\"")
@@ -180,9 +194,9 @@ class ErrorCasesIT extends GptDiskMountTest {
     @Test
     void neitherLibfuseInstalled() {
         MountIt.Result r = inPrivateNamespace("mount --bind /dev/null '" + library("libfuse.so.2") + "'; "
-                + "mount --bind /dev/null '" + library("libfuse3.so.3") + "'", "-f " + disk.vhdx() + " " + mnt);
+                + hideLibfuse3(), "-f " + disk.vhdx() + " " + mnt);
         assertError(r, ExitCode.FUSE_UNAVAILABLE, "neither libfuse 3 nor libfuse 2 can be loaded: install one"
-                + " \\(Debian/Ubuntu: apt-get install fuse3.*\\[libfuse 3 \\(libfuse3\\.so\\.3\\): .*; libfuse 2 .*\\]");
+                + " \\(Debian/Ubuntu: apt-get install fuse3.*\\[libfuse 3 \\(libfuse3\\.so\\.4 or \\.so\\.3\\): .*; libfuse 2 .*\\]");
     }
 
     @Test
@@ -190,9 +204,9 @@ class ErrorCasesIT extends GptDiskMountTest {
         MountIt.Result two = inPrivateNamespace("mount --bind /dev/null '" + library("libfuse.so.2") + "'",
                 "-f --libfuse 2 " + disk.vhdx() + " " + mnt);
         assertError(two, ExitCode.FUSE_UNAVAILABLE, "libfuse 2 \\(libfuse\\.so\\.2\\) cannot be loaded: install it");
-        MountIt.Result three = inPrivateNamespace("mount --bind /dev/null '" + library("libfuse3.so.3") + "'",
+        MountIt.Result three = inPrivateNamespace(hideLibfuse3(),
                 "-f --libfuse 3 " + disk.vhdx() + " " + mnt);
-        assertError(three, ExitCode.FUSE_UNAVAILABLE, "libfuse 3 \\(libfuse3\\.so\\.3\\) cannot be loaded: install it"
+        assertError(three, ExitCode.FUSE_UNAVAILABLE, "libfuse 3 \\(libfuse3\\.so\\.4 or \\.so\\.3\\) cannot be loaded: install it"
                 + " \\(Debian/Ubuntu: apt-get install fuse3");
     }
 
@@ -201,7 +215,7 @@ class ErrorCasesIT extends GptDiskMountTest {
     void withoutLibfuse3ItServesThroughLibfuse2() throws IOException {
         Path log = dir.resolve("fallback.log");
         MountIt.Result r = MountIt.run(Map.of(), List.of("unshare", "-m", "--propagation", "private", "bash", "-c",
-                "set -e; mount --bind /dev/null '" + library("libfuse3.so.3") + "'; "
+                "set -e; " + hideLibfuse3() + "; "
                         + MountIt.javaBinary() + " -jar '" + MountIt.JAR + "' -v --log-file '" + log + "' '"
                         + disk.vhdx() + "' '" + mnt + "'; sha256sum '" + mnt + "/disk.raw'; fusermount -u '" + mnt
                         + "'"));

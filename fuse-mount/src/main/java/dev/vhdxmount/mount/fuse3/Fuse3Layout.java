@@ -1,11 +1,12 @@
 package dev.vhdxmount.mount.fuse3;
 
 /**
- * Offsets and constants of the C structures that the libfuse 3 binding reads and writes: libfuse 3's
- * ({@code fuse_lowlevel.h}, {@code fuse_common.h}, ABI stable across 3.x) and glibc's on x86-64 and arm64 Linux
- * ({@code struct stat}, {@code struct statvfs}). Every value here is checked against the C headers by
- * {@code Fuse3LayoutTest}, which compiles a probe with the system's compiler and compares each field of this class
- * (by its name) with what the probe prints.
+ * Offsets and constants of the C structures that the libfuse 3 binding reads and writes, where they are the same in
+ * every libfuse 3 release the binding supports: libfuse 3's ({@code fuse_lowlevel.h}, {@code fuse_common.h}) and
+ * glibc's on x86-64 and arm64 Linux ({@code struct stat}, {@code struct statvfs}). What differs between releases
+ * (libfuse 3 has changed its structures within 3.x) is in {@link Fuse3Abi}. Every value is checked against the C
+ * headers by {@code Fuse3LayoutTest}, which compiles a probe with the system's compiler and compares each field of
+ * this class and of the installed release's {@link Fuse3Abi} (by its name) with what the probe prints.
  */
 final class Fuse3Layout {
     private Fuse3Layout() {}
@@ -15,6 +16,12 @@ final class Fuse3Layout {
     static final int ARGS_ARGV = 8;
     static final int ARGS_ALLOCATED = 16;
     static final int ARGS_SIZE = 24;
+
+    /** struct libfuse_version (3.17 and later): {uint32_t major; minor; hotfix; padding;}. */
+    static final int VERSION_MAJOR = 0;
+    static final int VERSION_MINOR = 4;
+    static final int VERSION_HOTFIX = 8;
+    static final int VERSION_SIZEOF = 16;
 
     /** struct fuse_conn_info: what the kernel offers and what this file system wants. */
     static final int CONN_MAX_READ = 12;
@@ -28,8 +35,6 @@ final class Fuse3Layout {
     static final int FI_BITS = 4;
     /** keep_cache: do not drop the file's page cache on open (the image cannot change under a read-only mount). */
     static final int FI_KEEP_CACHE = 1 << 2;
-    /** noflush: no FLUSH request when the file is closed (there is nothing to flush). */
-    static final int FI_NOFLUSH = 1 << 7;
 
     /** struct fuse_entry_param: {ino; generation; struct stat attr; double attr_timeout; double entry_timeout;}. */
     static final int ENTRY_INO = 0;
@@ -76,13 +81,12 @@ final class Fuse3Layout {
     static final int BUFVEC_IDX = 8;
     static final int BUFVEC_OFF = 16;
     static final int BUFVEC_BUF = 24;
-    /** struct fuse_buf: {size_t size; enum flags; void *mem; int fd; off_t pos;}. */
+    /** struct fuse_buf: {size_t size; enum flags; void *mem; int fd; off_t pos; (3.17: size_t mem_size;)}. */
     static final int BUF_SIZE = 0;
     static final int BUF_FLAGS = 8;
     static final int BUF_MEM = 16;
     static final int BUF_FD = 24;
     static final int BUF_POS = 32;
-    static final int BUF_SIZEOF = 40;
     static final int BUF_IS_FD = 1 << 1;
     static final int BUF_FD_SEEK = 1 << 2;
 

@@ -12,8 +12,11 @@ import jnr.ffi.annotations.IgnoreError;
  */
 public interface Fuse3Library {
 
-    /** The library file names tried, in order: libfuse 3's runtime package ships only the versioned one. */
-    String[] NAMES = {"libfuse3.so.3", "fuse3"};
+    /**
+     * The library file names tried, in order: runtime packages ship only the versioned name, which 3.17 changed
+     * (Debian 13's libfuse3-4 has libfuse3.so.4, with the same 3.x symbols); "fuse3" finds the development link.
+     */
+    String[] NAMES = {"libfuse3.so.4", "libfuse3.so.3", "fuse3"};
 
     /**
      * Loads libfuse 3 once per JVM (the probe and the server share the binding, which jnr-ffi generates at some cost);
@@ -23,20 +26,35 @@ public interface Fuse3Library {
         return Loaded.get();
     }
 
+    /**
+     * libfuse 3.17's {@code fuse_session_new_versioned}, from the library {@link #load} loaded: bound on its own
+     * because older releases lack it, and a binding with a missing function does not load.
+     */
+    static Versioned loadVersioned() {
+        return LibraryLoader.create(Versioned.class).failImmediately().load(Loaded.name());
+    }
+
     /** The one binding of this JVM. */
     final class Loaded {
         private static Fuse3Library library;
+        private static String name;
 
         private Loaded() {}
+
+        static synchronized String name() {
+            get();
+            return name;
+        }
 
         static synchronized Fuse3Library get() {
             if (library != null) {
                 return library;
             }
             LinkageError first = null;
-            for (String name : NAMES) {
+            for (String candidate : NAMES) {
                 try {
-                    library = LibraryLoader.create(Fuse3Library.class).failImmediately().load(name);
+                    library = LibraryLoader.create(Fuse3Library.class).failImmediately().load(candidate);
+                    name = candidate;
                     return library;
                 } catch (LinkageError e) {
                     if (first == null) {
@@ -53,13 +71,15 @@ public interface Fuse3Library {
     /** libfuse's version as major * 100 + minor (314 for 3.14). */
     int fuse_version();
 
+    /** libfuse's release, e.g. "3.14.0": unlike {@link #fuse_version()}, it tells 3.14.0 from 3.14.1. */
+    String fuse_pkgversion();
+
+    /** Before 3.17, and the unversioned compatibility entry of later releases. */
     long fuse_session_new(Pointer args, Pointer ops, long opsSize, Pointer userdata);
 
     int fuse_session_mount(long session, String mountPoint);
 
     int fuse_session_loop(long session);
-
-    void fuse_session_exit(long session);
 
     void fuse_session_unmount(long session);
 
@@ -91,6 +111,11 @@ public interface Fuse3Library {
 
     @IgnoreError
     long fuse_add_direntry(long req, long buf, long bufSize, String name, long stat, long nextOffset);
+
+    /** What 3.17 added: the session learns which release's structures its caller speaks. */
+    interface Versioned {
+        long fuse_session_new_versioned(Pointer args, Pointer ops, long opsSize, Pointer version, Pointer userdata);
+    }
 
     // The callbacks of struct fuse_lowlevel_ops that the binding fills (Fuse3Layout.OP_*).
 

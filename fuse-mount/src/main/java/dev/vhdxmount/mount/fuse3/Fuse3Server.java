@@ -19,6 +19,7 @@ import com.kenai.jffi.MemoryIO;
 import dev.vhdxmount.mount.DiskFileAttributes;
 import dev.vhdxmount.mount.FuseServer;
 import dev.vhdxmount.mount.ReadFailures;
+import dev.vhdxmount.mount.UnsupportedLibfuse;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.io.FileOpener;
 import jnr.constants.platform.Errno;
@@ -61,6 +62,9 @@ public final class Fuse3Server implements FuseServer {
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
     private final Fuse3Library fuse;
+    /** The loaded release, and the layout of the structures that differ between releases. */
+    private final Fuse3Abi.Release release;
+    private final Fuse3Abi abi;
     private final Runtime runtime;
     private final VirtualDisk disk;
     private final DiskFileAttributes attributes;
@@ -78,9 +82,14 @@ public final class Fuse3Server implements FuseServer {
     /** The max_read mount option in force; libfuse 3 refuses a session whose init says otherwise. */
     private volatile int maxRead = DEFAULT_MAX_READ;
 
-    /** @throws LinkageError when libfuse 3 cannot be loaded (see {@link #probeLibrary}) */
-    public Fuse3Server(VirtualDisk disk, DiskFileAttributes attributes) {
+    /**
+     * @throws LinkageError        when libfuse 3 cannot be loaded (see {@link #probeLibrary})
+     * @throws UnsupportedLibfuse when it is a release whose structures this binding does not know
+     */
+    public Fuse3Server(VirtualDisk disk, DiskFileAttributes attributes) throws UnsupportedLibfuse {
         this.fuse = Fuse3Library.load();
+        this.release = Fuse3Abi.Release.parse(fuse.fuse_pkgversion());
+        this.abi = Fuse3Abi.of(release);
         this.runtime = Runtime.getRuntime(fuse);
         this.disk = disk;
         this.attributes = attributes;
@@ -102,17 +111,18 @@ public final class Fuse3Server implements FuseServer {
         register(OP_READDIR, Fuse3Library.ReadOp.class, (Fuse3Library.ReadOp) this::readdir);
         register(OP_RELEASEDIR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::release);
         register(OP_STATFS, Fuse3Library.Statfs.class, (Fuse3Library.Statfs) this::statfs);
-        this.reads = new ReadReply(fuse, disk);
+        this.reads = new ReadReply(fuse, abi, disk);
     }
 
     /**
-     * Loads libfuse 3, to report a missing library before anything is opened.
+     * Loads libfuse 3 and checks that its release is one whose structures this binding knows, to report a missing or
+     * unknown library before anything is opened.
      *
-     * @return null when it loads, else the failure
+     * @return null when it loads and is known; else the failure, an {@link UnsupportedLibfuse} for an unknown release
      */
     public static Throwable probeLibrary() {
         try {
-            Fuse3Library.load();
+            Fuse3Abi.of(Fuse3Abi.Release.parse(Fuse3Library.load().fuse_pkgversion()));
             return null;
         } catch (Throwable e) {
             return e;
@@ -131,8 +141,8 @@ public final class Fuse3Server implements FuseServer {
 
     @Override
     public String description() {
-        return "libfuse " + fuse.fuse_version() / 100 + "." + fuse.fuse_version() % 100
-                + " (low-level API through jnr-ffi; reads spliced from the image)";
+        return "libfuse " + release + " (" + Fuse3Library.Loaded.name() + ", low-level API through jnr-ffi; reads"
+                + " spliced from the image)";
     }
 
     @Override
@@ -168,7 +178,7 @@ public final class Fuse3Server implements FuseServer {
         args.putAddress(ARGS_ARGV, array.address());
         args.putInt(ARGS_ALLOCATED, 0);
         try {
-            long session = fuse.fuse_session_new(args, ops, OPS_SIZE, null);
+            long session = newSession(args);
             if (session == 0) {
                 log.debug("fuse_session_new failed (libfuse said why above)");
                 return 1;
@@ -191,6 +201,21 @@ public final class Fuse3Server implements FuseServer {
             Reference.reachabilityFence(array);
             Reference.reachabilityFence(args);
         }
+    }
+
+    /**
+     * From 3.17 on, libfuse's header turns {@code fuse_session_new} into {@code fuse_session_new_versioned} with the
+     * release the caller was built for: this binding speaks the loaded release's own layout, so it names that one.
+     */
+    private long newSession(Pointer args) {
+        if (!abi.versionedSessionNew()) {
+            return fuse.fuse_session_new(args, ops, OPS_SIZE, null);
+        }
+        Pointer version = Memory.allocateDirect(runtime, VERSION_SIZEOF, true);
+        version.putInt(VERSION_MAJOR, release.major());
+        version.putInt(VERSION_MINOR, release.minor());
+        version.putInt(VERSION_HOTFIX, release.hotfix());
+        return Fuse3Library.loadVersioned().fuse_session_new_versioned(args, ops, OPS_SIZE, version, null);
     }
 
     private void init(long userdata, long conn) {
@@ -278,7 +303,7 @@ public final class Fuse3Server implements FuseServer {
                 fuse.fuse_reply_err(req, Errno.EROFS.intValue());
                 return;
             }
-            MEMORY.putInt(fileInfo + FI_BITS, MEMORY.getInt(fileInfo + FI_BITS) | FI_KEEP_CACHE | FI_NOFLUSH);
+            MEMORY.putInt(fileInfo + FI_BITS, MEMORY.getInt(fileInfo + FI_BITS) | FI_KEEP_CACHE | abi.fiNoflush);
             fuse.fuse_reply_open(req, fileInfo);
         } catch (Throwable t) {
             internalError(req, "open", t);

@@ -11,7 +11,6 @@ import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_IS_FD;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_MEM;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_POS;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_SIZE;
-import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_SIZEOF;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,6 +47,8 @@ final class ReadReply implements ExtentSink {
     private static final int KIND_MEMORY = 2;
 
     private final Fuse3Library fuse;
+    /** The distance between a fuse_bufvec's buffers in the loaded release (sizeof(struct fuse_buf)). */
+    private final int bufSizeof;
     private final VirtualDisk disk;
     private final long bufvec;
     private final long zeros;
@@ -65,10 +66,11 @@ final class ReadReply implements ExtentSink {
     private FileByteSource sizedFile;
     private long sizedFileLength;
 
-    ReadReply(Fuse3Library fuse, VirtualDisk disk) {
+    ReadReply(Fuse3Library fuse, Fuse3Abi abi, VirtualDisk disk) {
         this.fuse = fuse;
+        this.bufSizeof = abi.bufSizeof;
         this.disk = disk;
-        this.bufvec = MEMORY.allocateMemory(BUFVEC_BUF + (long) MAX_SEGMENTS * BUF_SIZEOF, true);
+        this.bufvec = MEMORY.allocateMemory(BUFVEC_BUF + (long) MAX_SEGMENTS * bufSizeof, true);
         this.zeros = MEMORY.allocateMemory(MAX_READ, true);
         this.scratch = MEMORY.allocateMemory(MAX_READ, false);
         if (bufvec == 0 || zeros == 0 || scratch == 0) {
@@ -179,12 +181,12 @@ final class ReadReply implements ExtentSink {
 
     /** Appends a segment and returns its address. */
     private long segment() {
-        return bufvec + BUFVEC_BUF + (long) BUF_SIZEOF * segments++;
+        return bufvec + BUFVEC_BUF + (long) bufSizeof * segments++;
     }
 
     /** Lengthens the last segment. */
     private void grow(int length) {
-        long buf = bufvec + BUFVEC_BUF + (long) BUF_SIZEOF * (segments - 1);
+        long buf = bufvec + BUFVEC_BUF + (long) bufSizeof * (segments - 1);
         MEMORY.putLong(buf + BUF_SIZE, MEMORY.getLong(buf + BUF_SIZE) + length);
     }
 

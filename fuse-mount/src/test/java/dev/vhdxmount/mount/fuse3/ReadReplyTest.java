@@ -8,7 +8,6 @@ import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_IS_FD;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_MEM;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_POS;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_SIZE;
-import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_SIZEOF;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,7 +24,8 @@ import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.kenai.jffi.MemoryIO;
@@ -54,6 +54,8 @@ class ReadReplyTest {
     record Reply(String call, byte[] bytes, List<String> segments) {}
 
     private final List<Reply> replies = new ArrayList<>();
+    /** The libfuse release whose layout the replies are built in, and read back in. */
+    private Fuse3Abi abi;
     private final List<AutoCloseable> open = new ArrayList<>();
 
     @AfterEach
@@ -84,12 +86,12 @@ class ReadReplyTest {
     }
 
     /** What libfuse would send for a bufvec: each buffer's bytes, from memory or read from its descriptor. */
-    private static Reply assemble(long bufvec) throws Exception {
+    private Reply assemble(long bufvec) throws Exception {
         long count = MEMORY.getLong(bufvec + BUFVEC_COUNT);
         ByteBuffer out = ByteBuffer.allocate(4 * MIB);
         List<String> segments = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            long buf = bufvec + BUFVEC_BUF + (long) i * BUF_SIZEOF;
+            long buf = bufvec + BUFVEC_BUF + (long) i * abi.bufSizeof;
             int size = (int) MEMORY.getLong(buf + BUF_SIZE);
             if ((MEMORY.getInt(buf + BUF_FLAGS) & BUF_IS_FD) != 0) {
                 int fd = MEMORY.getInt(buf + BUF_FD);
@@ -128,14 +130,16 @@ class ReadReplyTest {
         return replies.get(0);
     }
 
-    @Test
-    void dataIsSplicedFromTheImageAndNeighboursMerge() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Fuse3Abi.class)
+    void dataIsSplicedFromTheImageAndNeighboursMerge(Fuse3Abi abi) throws Exception {
+        this.abi = abi;
         VhdxBuilder b = VhdxBuilder.dynamic(16L * MIB).blockSize(MIB);
         b.write(0, VhdxBuilder.pattern(3 * MIB, 1)); // blocks 0-2, next to each other in the file
         b.write(5L * MIB, VhdxBuilder.pattern(MIB, 2));
         BuiltImage image = b.build(tmp.resolve("d.vhdx"));
         ExpectedDisk want = b.expected();
-        ReadReply reads = new ReadReply(fakeFuse(), open(image));
+        ReadReply reads = new ReadReply(fakeFuse(), abi, open(image));
         try {
             Reply inBlock = reply(reads, 4096, 128 * 1024);
             assertEquals(List.of("file 131072"), inBlock.segments(), "one range of the image");
@@ -162,14 +166,16 @@ class ReadReplyTest {
         }
     }
 
-    @Test
-    void aDirtyLogsBytesAreReadHereAndTheRestSpliced() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Fuse3Abi.class)
+    void aDirtyLogsBytesAreReadHereAndTheRestSpliced(Fuse3Abi abi) throws Exception {
+        this.abi = abi;
         VhdxBuilder b = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
         b.write(0, VhdxBuilder.pattern(2 * MIB, 3));
         b.log().entry().payload(MIB + 512, 4096); // the log rewrites 4 KiB of block 1
         BuiltImage image = b.build(tmp.resolve("dirty.vhdx"));
         ExpectedDisk want = b.expected();
-        ReadReply reads = new ReadReply(fakeFuse(), open(image));
+        ReadReply reads = new ReadReply(fakeFuse(), abi, open(image));
         try {
             Reply r = reply(reads, MIB - 4096, 64 * 1024);
             assertArrayEquals(want.read(MIB - 4096, 64 * 1024), r.bytes());
@@ -183,8 +189,10 @@ class ReadReplyTest {
         }
     }
 
-    @Test
-    void aBitmapAlternatingEverySectorIsCopiedWholeAndAChainReadsFromEachFile() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Fuse3Abi.class)
+    void aBitmapAlternatingEverySectorIsCopiedWholeAndAChainReadsFromEachFile(Fuse3Abi abi) throws Exception {
+        this.abi = abi;
         VhdxBuilder base = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
         base.write(0, VhdxBuilder.pattern(2 * MIB, 4));
         base.build(tmp.resolve("base.vhdx"));
@@ -195,7 +203,7 @@ class ReadReplyTest {
         child.write(MIB + 64 * 1024, VhdxBuilder.pattern(4096, 5));
         BuiltImage image = child.build(tmp.resolve("child.vhdx"));
         ExpectedDisk want = child.expected(base.expected());
-        ReadReply reads = new ReadReply(fakeFuse(), open(image));
+        ReadReply reads = new ReadReply(fakeFuse(), abi, open(image));
         try {
             Reply alternating = reply(reads, 0, 128 * 1024);
             assertEquals("buf", alternating.call(), "more pieces than one reply holds: copied");
@@ -218,12 +226,14 @@ class ReadReplyTest {
         }
     }
 
-    @Test
-    void aFileCutShortUnderTheMountIsNeverSplicedShort() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Fuse3Abi.class)
+    void aFileCutShortUnderTheMountIsNeverSplicedShort(Fuse3Abi abi) throws Exception {
+        this.abi = abi;
         VhdxBuilder b = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
         b.write(0, VhdxBuilder.pattern(4 * MIB, 6));
         BuiltImage image = b.build(tmp.resolve("cut.vhdx"));
-        ReadReply reads = new ReadReply(fakeFuse(), open(image));
+        ReadReply reads = new ReadReply(fakeFuse(), abi, open(image));
         try {
             assertArrayEquals(b.expected().read(3L * MIB, 4096), reply(reads, 3L * MIB, 4096).bytes());
             try (RandomAccessFile f = new RandomAccessFile(image.path().toFile(), "rw")) {
