@@ -52,6 +52,10 @@ final class MountPoints {
         BasicFileAttributes attributes;
         try {
             attributes = Files.readAttributes(path, BasicFileAttributes.class);
+            // the kernel answers stat of a FUSE root from its attribute cache, even after the server died
+            if (findMount(path).map(MountEntry::isFuse).orElse(false)) {
+                checkAlive(path);
+            }
         } catch (NoSuchFileException e) {
             throw new CliError(ExitCode.BAD_MOUNTPOINT,
                     "mountpoint " + path + " does not exist (create it first: mkdir -p " + path + ")", e);
@@ -110,6 +114,14 @@ final class MountPoints {
         return "mountpoint " + path + " is a stale FUSE mount (Transport endpoint is not connected: the process that"
                 + " served it has died); clear it with 'fusermount -u " + path + "' (or 'umount -l " + path
                 + "' as root) and try again, or mount with --clear-stale, which does that first";
+    }
+
+    /**
+     * Asks the FUSE server behind {@code path} for its file system's statistics, which the kernel never caches: a
+     * server that died makes it fail with ENOTCONN.
+     */
+    private static void checkAlive(Path path) throws IOException {
+        Files.getFileStore(path).getTotalSpace();
     }
 
     private static boolean isNotConnected(IOException e) {
