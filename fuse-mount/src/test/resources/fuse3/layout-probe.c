@@ -6,8 +6,10 @@
  */
 #define _GNU_SOURCE /* ST_NOSUID, ST_NODEV */
 #define FUSE_USE_VERSION 35
+#include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,6 +117,12 @@ int main(void) {
     P("BUF_SIZEOF", sizeof(struct fuse_buf));
     P("BUF_IS_FD", FUSE_BUF_IS_FD);
     P("BUF_FD_SEEK", FUSE_BUF_FD_SEEK);
+    P("BUF_FD_RETRY", FUSE_BUF_FD_RETRY);
+
+    P("F_SETPIPE_SZ", F_SETPIPE_SZ);
+    P("F_GETPIPE_SZ", F_GETPIPE_SZ);
+    P("SPLICE_F_NONBLOCK", SPLICE_F_NONBLOCK);
+    P("FIONREAD", FIONREAD);
 
     OP("OP_INIT", init);
     OP("OP_DESTROY", destroy);

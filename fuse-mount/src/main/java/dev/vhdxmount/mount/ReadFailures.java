@@ -6,16 +6,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.io.StorageException;
+import jnr.constants.platform.Errno;
 
 /**
  * How a failed read of disk.raw is logged, whichever FUSE binding served it; the binding answers EIO. A truncated
- * image's failures are logged once per block ({@link TruncationReports}), corrupt structures and I/O errors with
- * the core's one-line message, anything else as the bug it is, with its stack trace.
+ * image's failures are logged once per block ({@link TruncationReports}), and so are the storage's (a bad sector is
+ * read again by readahead, by the kernel's retry and by the user: one line per MiB of the image file it lies in, a
+ * payload block being at least that), corrupt structures with the core's one-line message, anything else as the bug
+ * it is, with its stack trace.
  */
 public final class ReadFailures {
     private static final Logger log = LoggerFactory.getLogger(ReadFailures.class);
 
     private final TruncationReports truncations = new TruncationReports();
+    private final TruncationReports storageFailures = new TruncationReports();
 
     /** Logs why the read of {@code size} bytes at {@code offset} failed. */
     public void log(Throwable failure, long size, long offset) {
@@ -31,6 +36,16 @@ public final class ReadFailures {
                 default -> log.debug("{}: read of {} bytes at offset {} failed: {}", file, size, offset,
                         e.getMessage());
             }
+        } else if (failure instanceof StorageException e) {
+            String detail = e.getMessage() + (e.errno() == null ? errnoName(e.reason()) : "");
+            switch (storageFailures.report(e.file() + " " + (e.fileOffset() >>> 20))) {
+                case FIRST -> log.error("{}: read of {} bytes at offset {} failed: {}; reads of this MiB of the file"
+                        + " answer EIO and are not logged again", file, size, offset, detail);
+                case LIMIT_REACHED -> log.error("{}: read of {} bytes at offset {} failed: {}; the storage failed in"
+                        + " more than {} places: no further ones are logged", file, size, offset, detail,
+                        TruncationReports.MAX_KEYS);
+                default -> log.debug("{}: read of {} bytes at offset {} failed: {}", file, size, offset, detail);
+            }
         } else if (failure instanceof VhdxFormatException e) {
             log.error("{}: read of {} bytes at offset {} failed: {}", file, size, offset, e.getMessage());
             log.debug("read failure", e);
@@ -40,5 +55,15 @@ public final class ReadFailures {
         } else {
             log.error("internal error reading {} bytes at offset {} of {}", size, offset, file, failure);
         }
+    }
+
+    /** " (EIO)" for "Input/output error": the JDK gives strerror's words only. */
+    private static String errnoName(String reason) {
+        for (Errno errno : Errno.values()) {
+            if (errno.defined() && reason.equals(errno.description())) {
+                return " (" + errno.name() + ")";
+            }
+        }
+        return "";
     }
 }

@@ -4,6 +4,7 @@ import static dev.vhdxmount.vhdx.io.Structures.hex;
 
 import dev.vhdxmount.vhdx.io.ByteSource;
 import dev.vhdxmount.vhdx.io.FileByteSource;
+import dev.vhdxmount.vhdx.io.StorageException;
 import dev.vhdxmount.vhdx.io.Zeros;
 import dev.vhdxmount.vhdx.read.BlockMap;
 import dev.vhdxmount.vhdx.read.ReadTarget;
@@ -117,7 +118,12 @@ public final class VhdxDisk implements VirtualDisk {
 
     /** Reads a piece that lies in this file; {@code dst}'s limit is the piece's end. */
     private void readFile(ReadTarget.InFile target, long virtualOffset, ByteBuffer dst) throws IOException {
-        int n = source.readFully(dst, target.fileOffset());
+        int n;
+        try {
+            n = source.readFully(dst, target.fileOffset());
+        } catch (StorageException e) {
+            throw e.virtualOffset() >= 0 ? e : e.atVirtualOffset(virtualOffset + e.fileOffset() - target.fileOffset());
+        }
         if (n < target.length()) {
             long end = Math.min(source.size(), target.fileOffset() + n);
             throw new VhdxFormatException.Truncated(String.format(

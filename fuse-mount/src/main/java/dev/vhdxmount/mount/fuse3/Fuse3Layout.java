@@ -89,6 +89,14 @@ final class Fuse3Layout {
     static final int BUF_POS = 32;
     static final int BUF_IS_FD = 1 << 1;
     static final int BUF_FD_SEEK = 1 << 2;
+    /** Read the descriptor until the whole size has come (a pipe may give it in parts). */
+    static final int BUF_FD_RETRY = 1 << 3;
+
+    /** Linux (fcntl.h, ioctl.h): pipe sizes, non-blocking splices, and the bytes a pipe holds. */
+    static final int F_SETPIPE_SZ = 1031;
+    static final int F_GETPIPE_SZ = 1032;
+    static final int SPLICE_F_NONBLOCK = 2;
+    static final long FIONREAD = 0x541B;
 
     /** Slots of struct fuse_lowlevel_ops (function pointers, in declaration order) that the binding fills. */
     static final int OP_INIT = 0;

@@ -18,6 +18,7 @@ import com.kenai.jffi.MemoryIO;
 
 import dev.vhdxmount.mount.DiskFileAttributes;
 import dev.vhdxmount.mount.FuseServer;
+import dev.vhdxmount.mount.LibC;
 import dev.vhdxmount.mount.ReadFailures;
 import dev.vhdxmount.mount.UnsupportedLibfuse;
 import dev.vhdxmount.vhdx.VirtualDisk;
@@ -30,7 +31,7 @@ import jnr.ffi.Runtime;
 
 /**
  * The file system over libfuse 3's low-level API: inode 1 is the read-only root directory, inode 2 is
- * {@code disk.raw}. Reads are answered by {@link ReadReply}, which has libfuse splice the image's own file ranges
+ * {@code disk.raw}. Reads are answered by {@link ReadReply}, which splices the image's own file ranges
  * into the kernel; nothing served ever changes, so the kernel may cache attributes, names and data for as long as it
  * likes ({@code keep_cache} on every open: a second read of the disk comes from the page cache).
  *
@@ -111,7 +112,7 @@ public final class Fuse3Server implements FuseServer {
         register(OP_READDIR, Fuse3Library.ReadOp.class, (Fuse3Library.ReadOp) this::readdir);
         register(OP_RELEASEDIR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::release);
         register(OP_STATFS, Fuse3Library.Statfs.class, (Fuse3Library.Statfs) this::statfs);
-        this.reads = new ReadReply(fuse, abi, disk);
+        this.reads = new ReadReply(fuse, abi, disk, LibC.load());
     }
 
     /**
@@ -129,7 +130,7 @@ public final class Fuse3Server implements FuseServer {
         }
     }
 
-    /** How the image files must be opened for this server: with OS descriptors that libfuse can splice from. */
+    /** How the image files must be opened for this server: with OS descriptors that replies can splice from. */
     public static FileOpener fileOpener() {
         return new DescriptorOpener();
     }
@@ -195,7 +196,7 @@ public final class Fuse3Server implements FuseServer {
                 fuse.fuse_session_destroy(session);
             }
         } finally {
-            reads.free();
+            reads.close();
             // libfuse holds pointers into these until the session is destroyed: keep them from the collector till here
             Reference.reachabilityFence(strings);
             Reference.reachabilityFence(array);

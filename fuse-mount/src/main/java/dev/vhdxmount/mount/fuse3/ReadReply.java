@@ -5,7 +5,7 @@ import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUFVEC_COUNT;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUFVEC_IDX;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUFVEC_OFF;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_FD;
-import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_FD_SEEK;
+import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_FD_RETRY;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_FLAGS;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_IS_FD;
 import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_MEM;
@@ -15,73 +15,83 @@ import static dev.vhdxmount.mount.fuse3.Fuse3Layout.BUF_SIZE;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import com.kenai.jffi.MemoryIO;
 
+import dev.vhdxmount.mount.LibC;
 import dev.vhdxmount.vhdx.ExtentSink;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.io.FileByteSource;
+import dev.vhdxmount.vhdx.io.StorageException;
 
 /**
  * Answers one read of disk.raw without copying the image's bytes through Java: the core says where each piece of the
- * range lives ({@link VirtualDisk#locate}), and the reply describes the pieces to libfuse as a {@code fuse_bufvec}:
- * image file ranges as (descriptor, offset) buffers, which libfuse splices into the kernel through a pipe (one copy,
- * where reading them here and writing them back costs two); zeros from a zeroed region; and the few bytes that only
- * the core can produce (a replayed log's, or a truncated file's error) read here into a scratch buffer.
+ * range lives ({@link VirtualDisk#locate}), and the pieces are assembled, in order, in a {@link ReplyPipe}: image file
+ * ranges spliced from the image's descriptors, zeros and the few bytes only the core can produce (a replayed log's)
+ * mapped from memory. libfuse then moves the whole pipe to the kernel. Every piece is checked as it goes in, so a
+ * storage error or a file cut short fails the read (the caller answers EIO) instead of sending a short reply, which
+ * the kernel would take for the end of disk.raw.
  *
- * <p>A memory piece lives at its own place in its region (region + its offset within the reply), so neighbouring
- * pieces of one kind merge into one buffer, as do neighbouring ranges of one file. A range whose file has been cut
- * short since it was opened goes through {@code read}, which fails it with the core's message (EIO), rather than
- * being spliced short (which the kernel would take for the end of disk.raw).
+ * <p>Neighbouring pieces of one kind are merged into one splice (file ranges that follow each other in one file) or
+ * one mapping (zeros, and the bytes read here, which live at their own place in their region). Replies under two
+ * pages are copied (libfuse copies those itself anyway), as are replies of more pieces than a pipe holds well, and
+ * every reply where no pipe can be had.
  *
- * <p>Not thread-safe: one instance serves one loop thread and reuses its native memory for every reply.
+ * <p>Not thread-safe: one instance serves one thread and reuses its native memory and pipe for every reply.
  */
-final class ReadReply implements ExtentSink {
-    /** The largest read libfuse 3 asks for: 256 pages (FUSE_MAX_MAX_PAGES). Larger ones are served by a copy. */
+final class ReadReply implements ExtentSink, AutoCloseable {
+    /** The largest read libfuse 3 asks for: 256 pages (FUSE_MAX_MAX_PAGES). Larger ones are copied through memory. */
     static final int MAX_READ = 1 << 20;
-    /** Pieces one reply can describe; past that (a sector bitmap alternating every few sectors) it is copied. */
-    static final int MAX_SEGMENTS = 64;
+    /** Replies below this are copied: libfuse splices only from two pages up. */
+    static final int SMALL = 8192;
+    /** Pieces one spliced reply may have; past that (a sector bitmap alternating every few sectors) it is copied. */
+    static final int MAX_PIECES = 64;
 
+    private static final Logger log = LoggerFactory.getLogger(ReadReply.class);
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
-    private static final int KIND_NONE = 0;
-    private static final int KIND_FILE = 1;
-    private static final int KIND_MEMORY = 2;
+    private static final int NONE = 0;
+    private static final int FILE = 1;
+    private static final int MEMORY_PIECE = 2;
 
     private final Fuse3Library fuse;
-    /** The distance between a fuse_bufvec's buffers in the loaded release (sizeof(struct fuse_buf)). */
-    private final int bufSizeof;
     private final VirtualDisk disk;
+    /** Null where no pipe could be had: every reply is then copied. */
+    private final ReplyPipe pipe;
+    /** A fuse_bufvec of one buffer, the pipe, in the loaded release's layout. */
     private final long bufvec;
     private final long zeros;
     private final long scratch;
     private final ByteBuffer scratchView;
 
-    // the reply being built
+    // the reply being built: the bytes described so far, and the last piece, not yet in the pipe
     private long start;
     private int done;
-    private int segments;
-    private int lastKind;
-    private int lastFd;
-    /** End of the last segment: a file position (file) or an address (memory). */
-    private long lastEnd;
-    private FileByteSource sizedFile;
-    private long sizedFileLength;
+    private int pieces;
+    private int pendingKind;
+    private FileByteSource pendingFile;
+    /** The pending piece's file offset (a file piece) or address (memory). */
+    private long pendingAt;
+    private int pendingLength;
+    /** Where in the reply the pending piece starts. */
+    private int pendingStart;
 
-    ReadReply(Fuse3Library fuse, Fuse3Abi abi, VirtualDisk disk) {
+    ReadReply(Fuse3Library fuse, Fuse3Abi abi, VirtualDisk disk, LibC libc) {
         this.fuse = fuse;
-        this.bufSizeof = abi.bufSizeof;
         this.disk = disk;
-        this.bufvec = MEMORY.allocateMemory(BUFVEC_BUF + (long) MAX_SEGMENTS * bufSizeof, true);
+        this.bufvec = MEMORY.allocateMemory(BUFVEC_BUF + abi.bufSizeof, true);
         this.zeros = MEMORY.allocateMemory(MAX_READ, true);
         this.scratch = MEMORY.allocateMemory(MAX_READ, false);
         if (bufvec == 0 || zeros == 0 || scratch == 0) {
-            free();
+            freeMemory();
             throw new OutOfMemoryError("cannot allocate the native buffers for read replies");
         }
         this.scratchView = MEMORY.newDirectByteBuffer(scratch, MAX_READ);
         // written, not merely allocated: untouched memory maps the kernel's shared zero page, which the kernel's
-        // fast page pinning refuses, and every reply of zeros then took the slow path (a third of a sequential
-        // read's CPU where 40% of the disk is zeros)
+        // fast page pinning refuses, and every reply of zeros then took the slow path
         MEMORY.setMemory(zeros, MAX_READ, (byte) 0);
+        this.pipe = libc == null ? null : ReplyPipe.open(libc, MAX_READ);
     }
 
     /**
@@ -89,59 +99,67 @@ final class ReadReply implements ExtentSink {
      *
      * @return libfuse's result: 0, or a negative errno when the reply could not be sent (the request was
      *         interrupted, say)
-     * @throws IOException when the core cannot map or read the range; nothing has been replied then
+     * @throws IOException when the core cannot map or read the range, or the storage fails; nothing has been replied
+     *                     then
      */
     int reply(long req, long offset, int length) throws IOException {
-        if (length > MAX_READ) {
+        if (pipe == null || length < SMALL || length > pipe.size() / 2) {
             return replyCopy(req, offset, length);
         }
         start = offset;
         done = 0;
-        segments = 0;
-        lastKind = KIND_NONE;
-        sizedFile = null;
-        if (!disk.locate(offset, length, this)) {
-            readInto(scratchView.duplicate().limit(length), offset);
-            return fuse.fuse_reply_buf(req, scratch, length);
+        pieces = 0;
+        pendingKind = NONE;
+        boolean whole;
+        try {
+            whole = disk.locate(offset, length, this) && flush() && done == length;
+        } catch (IOException | RuntimeException e) {
+            pipe.clear(scratch, MAX_READ);
+            throw e;
         }
-        if (segments == 1 && lastKind == KIND_MEMORY) {
-            // one buffer in memory: libfuse writes it as it is
-            return fuse.fuse_reply_buf(req, lastEnd - length, length);
+        if (!whole) {
+            pipe.clear(scratch, MAX_READ);
+            return replyCopy(req, offset, length);
         }
-        MEMORY.putLong(bufvec + BUFVEC_COUNT, segments);
+        long buf = bufvec + BUFVEC_BUF;
+        MEMORY.putLong(bufvec + BUFVEC_COUNT, 1);
         MEMORY.putLong(bufvec + BUFVEC_IDX, 0);
         MEMORY.putLong(bufvec + BUFVEC_OFF, 0);
-        return fuse.fuse_reply_data(req, bufvec, 0);
+        MEMORY.putLong(buf + BUF_SIZE, length);
+        MEMORY.putInt(buf + BUF_FLAGS, BUF_IS_FD | BUF_FD_RETRY);
+        MEMORY.putLong(buf + BUF_MEM, 0);
+        MEMORY.putInt(buf + BUF_FD, pipe.readDescriptor());
+        MEMORY.putLong(buf + BUF_POS, 0);
+        int status = fuse.fuse_reply_data(req, bufvec, 0);
+        int left = pipe.held();
+        if (left != 0) {
+            // the next reply must not start with this one's leftovers
+            if (status == 0) {
+                log.warn("libfuse sent a read reply of {} bytes but left {} in the pipe; emptied", length, left);
+            }
+            pipe.clear(scratch, MAX_READ);
+        }
+        return status;
     }
 
     @Override
     public boolean inFile(FileByteSource file, long fileOffset, int length) throws IOException {
-        int fd = file.descriptor();
-        if (fd < 0 || fileOffset + length > currentLength(file)) {
+        if (file.descriptor() < 0) {
             return read(start + done, length);
         }
-        if (lastKind == KIND_FILE && lastFd == fd && lastEnd == fileOffset) {
-            grow(length);
-            lastEnd += length;
-        } else if (segments < MAX_SEGMENTS) {
-            long buf = segment();
-            MEMORY.putLong(buf + BUF_SIZE, length);
-            MEMORY.putInt(buf + BUF_FLAGS, BUF_IS_FD | BUF_FD_SEEK);
-            MEMORY.putLong(buf + BUF_MEM, 0);
-            MEMORY.putInt(buf + BUF_FD, fd);
-            MEMORY.putLong(buf + BUF_POS, fileOffset);
-            lastKind = KIND_FILE;
-            lastFd = fd;
-            lastEnd = fileOffset + length;
-        } else {
+        if (pendingKind == FILE && pendingFile == file && pendingAt + pendingLength == fileOffset) {
+            pendingLength += length;
+        } else if (!begin(FILE, fileOffset, length)) {
             return false;
+        } else {
+            pendingFile = file;
         }
         done += length;
         return true;
     }
 
     @Override
-    public boolean zeros(int length) {
+    public boolean zeros(int length) throws IOException {
         return memory(zeros + done, length);
     }
 
@@ -151,43 +169,54 @@ final class ReadReply implements ExtentSink {
         return memory(scratch + done, length);
     }
 
-    /** The file's length now, asked once per reply: a file cut short under the mount must not be spliced. */
-    private long currentLength(FileByteSource file) throws IOException {
-        if (file != sizedFile) {
-            sizedFileLength = file.currentSize();
-            sizedFile = file;
-        }
-        return sizedFileLength;
-    }
-
-    private boolean memory(long address, int length) {
-        if (lastKind == KIND_MEMORY && lastEnd == address) {
-            grow(length);
-        } else if (segments < MAX_SEGMENTS) {
-            long buf = segment();
-            MEMORY.putLong(buf + BUF_SIZE, length);
-            MEMORY.putInt(buf + BUF_FLAGS, 0);
-            MEMORY.putLong(buf + BUF_MEM, address);
-            MEMORY.putInt(buf + BUF_FD, -1);
-            MEMORY.putLong(buf + BUF_POS, 0);
-            lastKind = KIND_MEMORY;
-        } else {
+    private boolean memory(long address, int length) throws IOException {
+        if (pendingKind == MEMORY_PIECE && pendingAt + pendingLength == address) {
+            pendingLength += length;
+        } else if (!begin(MEMORY_PIECE, address, length)) {
             return false;
         }
-        lastEnd = address + length;
         done += length;
         return true;
     }
 
-    /** Appends a segment and returns its address. */
-    private long segment() {
-        return bufvec + BUFVEC_BUF + (long) bufSizeof * segments++;
+    /** Puts the pending piece into the pipe and makes this one pending; false when the reply should be copied. */
+    private boolean begin(int kind, long at, int length) throws IOException {
+        if (!flush() || ++pieces > MAX_PIECES) {
+            return false;
+        }
+        pendingKind = kind;
+        pendingAt = at;
+        pendingLength = length;
+        pendingStart = done;
+        return true;
     }
 
-    /** Lengthens the last segment. */
-    private void grow(int length) {
-        long buf = bufvec + BUFVEC_BUF + (long) bufSizeof * (segments - 1);
-        MEMORY.putLong(buf + BUF_SIZE, MEMORY.getLong(buf + BUF_SIZE) + length);
+    /** Puts the pending piece into the pipe; false when the pipe is full. */
+    private boolean flush() throws IOException {
+        int kind = pendingKind;
+        pendingKind = NONE;
+        if (kind == MEMORY_PIECE) {
+            return pipe.map(pendingAt, pendingLength) != ReplyPipe.FULL;
+        }
+        if (kind == FILE) {
+            int n;
+            try {
+                n = pipe.splice(pendingFile, pendingAt, pendingLength);
+            } catch (StorageException e) {
+                throw e.atVirtualOffset(start + pendingStart + e.fileOffset() - pendingAt);
+            }
+            if (n == ReplyPipe.FULL) {
+                return false;
+            }
+            if (n < pendingLength) {
+                // the file was cut short since it was opened: the core reads the rest, and says what is missing
+                int rest = pendingLength - n;
+                readInto(scratchView.duplicate().position(pendingStart + n).limit(pendingStart + pendingLength),
+                        start + pendingStart + n);
+                return pipe.map(scratch + pendingStart + n, rest) != ReplyPipe.FULL;
+            }
+        }
+        return true;
     }
 
     /** Fills {@code dst} from the disk at {@code virtualOffset} (the disk is long enough: the caller cut the read). */
@@ -199,8 +228,12 @@ final class ReadReply implements ExtentSink {
         }
     }
 
-    /** A read larger than the buffers (libfuse does not ask for one): copied through memory of its own. */
+    /** Reads the whole range here, then replies with it from memory. */
     private int replyCopy(long req, long offset, int length) throws IOException {
+        if (length <= MAX_READ) {
+            readInto(scratchView.duplicate().limit(length), offset);
+            return fuse.fuse_reply_buf(req, scratch, length);
+        }
         long memory = MEMORY.allocateMemory(length, false);
         if (memory == 0) {
             throw new IOException("cannot allocate " + length + " bytes for a read");
@@ -213,8 +246,16 @@ final class ReadReply implements ExtentSink {
         }
     }
 
-    /** Releases the native buffers; the instance must not be used afterwards. */
-    void free() {
+    /** Releases the pipe and the native buffers; the instance must not be used afterwards. */
+    @Override
+    public void close() {
+        if (pipe != null) {
+            pipe.close();
+        }
+        freeMemory();
+    }
+
+    private void freeMemory() {
         for (long address : new long[] {bufvec, zeros, scratch}) {
             if (address != 0) {
                 MEMORY.freeMemory(address);

@@ -3,6 +3,7 @@ package dev.vhdxmount.vhdx.io;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -74,9 +75,19 @@ public final class FileByteSource implements ByteSource {
         return channel.size();
     }
 
+    /**
+     * @throws StorageException when the storage fails the read (its errno is known only as text: the JDK's channel
+     *                          throws a plain IOException with strerror's words)
+     */
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
-        return channel.read(dst, position);
+        try {
+            return channel.read(dst, position);
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new StorageException(path, position, dst.remaining(), String.valueOf(e.getMessage()), null, e);
+        }
     }
 
     @Override
