@@ -41,7 +41,8 @@ COPY fuse-mount/pom.xml fuse-mount/
 RUN mvn -B -ntp -DskipTests package && rm -rf vhdx-core/target fuse-mount/target
 COPY vhdx-core/src vhdx-core/src
 COPY fuse-mount/src fuse-mount/src
-# The tests run on the host (scripts/test.sh): they need the shared corpus, FUSE and loop devices.
+# The tests run on the host (scripts/test.sh): they need FUSE and loop devices, and the corpus (testdata/) is not
+# in the build context.
 RUN mvn -B -ntp -DskipTests package
 
 FROM jre AS runtime

@@ -19,6 +19,6 @@ mvn -q -B ${MAVEN_OFFLINE:+-o} -pl vhdx-core test-compile dependency:build-class
     -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/vhdx-core/target/fuzz.classpath" >&2
 classpath="vhdx-core/target/test-classes:vhdx-core/target/classes:$(cat vhdx-core/target/fuzz.classpath)"
 
-exec java -Xmx256m -Dvhdx.corpus="$PWD/../shared/corpus" -cp "$classpath" dev.vhdxmount.vhdx.fuzz.FuzzMain \
+exec java -Xmx256m -cp "$classpath" dev.vhdxmount.vhdx.fuzz.FuzzMain \
     --jobs "${FUZZ_JOBS:-$(nproc)}" --heap 256m --save vhdx-core/target/fuzz-failures \
     --classes vhdx-core/target/fuzz-outcome-classes.tsv "${args[@]}" "$@"

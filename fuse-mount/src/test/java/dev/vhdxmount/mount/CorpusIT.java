@@ -21,8 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.vhdxmount.vhdx.testkit.Corpus;
 
 /**
- * Every image of the shared corpus (images made by Windows and others) through the mount: an {@code ok} image must
- * hash to its {@code raw_sha256} through disk.raw; a {@code reject} image must be refused with one clear line.
+ * Every image of the corpus (testdata/corpus: images made by Windows and others) through the mount: an {@code ok}
+ * image must hash to its {@code raw_sha256} through disk.raw; a {@code reject} image must be refused with one clear
+ * line.
  */
 @Timeout(900)
 class CorpusIT {

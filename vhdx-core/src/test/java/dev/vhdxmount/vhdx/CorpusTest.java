@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every image of the shared corpus (written by Windows): the whole disk hashes to the manifest, or is refused. */
+/** Every image of testdata/corpus (written by Windows): the whole disk hashes to the manifest, or is refused. */
 class CorpusTest {
     @TempDir
     Path tmp;

@@ -33,7 +33,7 @@ final class SeedImages {
 
     private SeedImages() {}
 
-    /** Writes every seed under {@code dir} and returns them; seeds whose tool or corpus is missing are skipped. */
+    /** Writes every seed under {@code dir} and returns them; seeds whose tool is missing are skipped. */
     static List<SeedImage> build(Path dir) throws IOException {
         builderSeeds(dir);
         qemuSeeds(dir);
@@ -273,14 +273,9 @@ final class SeedImages {
 
     /** The small Windows-made images: a Windows 11 dynamic disk and a Windows 10 dirty log. */
     private static void corpusSeeds(Path dir) throws IOException {
-        List<Corpus.Image> images;
-        try {
-            images = Corpus.images();
-        } catch (IllegalStateException e) {
-            System.err.println("fuzz: " + e.getMessage() + "; no corpus seeds");
-            return;
-        }
-        for (Corpus.Image image : images) {
+        // never skipped: the corpus is part of the checkout, and without these seeds a case's seed and index would pick
+        // another image, so that a saved case would not replay
+        for (Corpus.Image image : Corpus.images()) {
             if (image.file().equals("goatrodeo/basic.vhdx.gz")
                     || image.file().equals("discutils/vhdx-log-replay.vhdx.gz")) {
                 Path d = Files.createDirectories(dir.resolve("corpus-" + image.name()));

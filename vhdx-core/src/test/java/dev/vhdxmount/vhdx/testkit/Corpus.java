@@ -7,15 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The shared corpus of third-party images ({@code ../shared/corpus}, described by MANIFEST.tsv): finds it and
- * decompresses an image into a sparse temporary file. The corpus itself is never modified.
+ * The corpus of third-party images ({@code testdata/corpus} in the checkout, described by its MANIFEST.tsv and
+ * README.md): finds it and decompresses an image into a sparse temporary file. The corpus itself is never modified.
  */
 public final class Corpus {
 
@@ -33,19 +32,19 @@ public final class Corpus {
 
     private Corpus() {}
 
-    /** The corpus folder: the {@code vhdx.corpus} system property, else {@code ../shared/corpus} from the checkout. */
+    /**
+     * The corpus folder: the {@code vhdx.corpus} system property if set (another corpus laid out the same way), else
+     * {@code testdata/corpus} of the checkout. Either must hold a MANIFEST.tsv: a property naming a missing folder
+     * fails rather than quietly testing the checkout's corpus instead of the one asked for.
+     */
     public static Path root() {
         String configured = System.getProperty("vhdx.corpus");
-        if (configured != null && Files.isDirectory(Paths.get(configured))) {
-            return Paths.get(configured);
+        Path root = configured != null ? Path.of(configured) : Checkout.root().resolve("testdata/corpus");
+        if (!Files.isRegularFile(root.resolve("MANIFEST.tsv"))) {
+            throw new IllegalStateException("corpus not found: no MANIFEST.tsv in " + root.toAbsolutePath()
+                    + (configured != null ? " (-Dvhdx.corpus)" : " (testdata/corpus of the checkout)"));
         }
-        for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("../shared/corpus").normalize();
-            if (Files.isRegularFile(candidate.resolve("MANIFEST.tsv"))) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("corpus not found: set -Dvhdx.corpus or place it at ../shared/corpus");
+        return root;
     }
 
     public static List<Image> images() {
