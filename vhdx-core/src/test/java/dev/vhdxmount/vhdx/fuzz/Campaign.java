@@ -48,6 +48,7 @@ final class Campaign {
     private final Path failuresDir;
     /** Past the case bound: the worker's mutation of the files, its report of a hang, the saving of a failure. */
     private Duration grace = Duration.ofSeconds(60);
+    private List<String> jvmOptions = List.of();
     private List<String> workerArgs = List.of();
     private volatile Consumer<String> caseLog;
     private final List<ProcessHandle> workers = Collections.synchronizedList(new ArrayList<>());
@@ -78,6 +79,12 @@ final class Campaign {
     /** How long past the case bound a worker may stay silent before it is dumped and killed. */
     Campaign grace(Duration grace) {
         this.grace = grace;
+        return this;
+    }
+
+    /** More options of the worker JVMs (the heap is the campaign's). */
+    Campaign jvmOptions(String... options) {
+        this.jvmOptions = List.of(options);
         return this;
     }
 
@@ -181,10 +188,11 @@ final class Campaign {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             // under surefire java.class.path may be a manifest-only jar; surefire also gives the real test class path
             String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-Xss1m", "-cp", classPath,
-                    FuzzWorker.class.getName(), "--seeds", seedsDir.toString(), "--work",
-                    workDir.resolve("job" + job).toString(), "--seed", Long.toString(seed), "--timeout-ms",
-                    Long.toString(timeout.toMillis())));
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-Xss1m"));
+            cmd.addAll(jvmOptions);
+            cmd.addAll(List.of("-cp", classPath, FuzzWorker.class.getName(), "--seeds", seedsDir.toString(),
+                    "--work", workDir.resolve("job" + job).toString(), "--seed", Long.toString(seed),
+                    "--timeout-ms", Long.toString(timeout.toMillis())));
             if (failuresDir != null) {
                 cmd.addAll(List.of("--save", failuresDir.toString()));
             }

@@ -33,6 +33,11 @@ class FuzzTest {
     private static final int JOBS = Integer.getInteger("fuzz.jobs", 2);
     private static final Duration BOUND = Duration.ofSeconds(5);
     private static final Path FAILURES = Path.of("target", "fuzz-failures");
+    /**
+     * C1 only: a worker of this campaign lives for a few thousand cases, too few to earn back what C2 spends
+     * compiling (and recompiling, as cases take ever other paths through the reader).
+     */
+    private static final String SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1";
 
     @TempDir
     static Path dir;
@@ -51,7 +56,7 @@ class FuzzTest {
     void campaign() throws Exception {
         long start = System.nanoTime();
         FuzzReport report = new Campaign(seedsDir, dir.resolve("campaign"), SEED, JOBS, "256m", BOUND,
-                FAILURES.toAbsolutePath()).run(0, CASES, System.out::println);
+                FAILURES.toAbsolutePath()).jvmOptions(SHORT_LIVED_JVM).run(0, CASES, System.out::println);
         System.out.print(report.summary("fuzz: cases 0.." + (CASES - 1) + " of seed " + SEED + " in " + JOBS
                 + " -Xmx256m JVMs", System.nanoTime() - start, 20));
         assertEquals(CASES, report.cases());
@@ -107,7 +112,7 @@ class FuzzTest {
     @Test
     void aHungCaseIsReportedWithItsStackAndEnded() throws Exception {
         Campaign campaign = new Campaign(seedsDir, dir.resolve("hang"), SEED, 1, "256m", Duration.ofMillis(500), null)
-                .workerArgs("--test-hang", "1");
+                .jvmOptions(SHORT_LIVED_JVM).workerArgs("--test-hang", "1");
         FuzzReport report = campaign.run(1, 2, System.out::println);
 
         assertEquals(2, report.cases());
@@ -125,7 +130,7 @@ class FuzzTest {
     @Test
     void aWorkerThatStopsAnsweringIsDumpedAndKilled() throws Exception {
         Campaign campaign = new Campaign(seedsDir, dir.resolve("stall"), SEED, 1, "256m", Duration.ofMillis(500), null)
-                .grace(Duration.ofSeconds(2)).workerArgs("--test-stall", "1");
+                .grace(Duration.ofSeconds(2)).jvmOptions(SHORT_LIVED_JVM).workerArgs("--test-stall", "1");
         FuzzReport report = campaign.run(1, 2, System.out::println);
 
         assertEquals(2, report.cases());
