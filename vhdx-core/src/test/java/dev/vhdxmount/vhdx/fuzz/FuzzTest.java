@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -110,6 +111,7 @@ class FuzzTest {
      * worker JVM, the only thing that can end that thread, is killed, and the cases after it run in another.
      */
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // fail, not hang, the build
     void aHungCaseIsReportedWithItsStackAndEnded() throws Exception {
         Campaign campaign = new Campaign(seedsDir, dir.resolve("hang"), SEED, 1, "256m", Duration.ofMillis(500), null)
                 .jvmOptions(SHORT_LIVED_JVM).workerArgs("--test-hang", "1");
@@ -128,6 +130,7 @@ class FuzzTest {
      * threads are dumped (the main thread's stack shows where it stopped), it is killed, and another takes over.
      */
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // fail, not hang, the build
     void aWorkerThatStopsAnsweringIsDumpedAndKilled() throws Exception {
         Campaign campaign = new Campaign(seedsDir, dir.resolve("stall"), SEED, 1, "256m", Duration.ofMillis(500), null)
                 .grace(Duration.ofSeconds(2)).jvmOptions(SHORT_LIVED_JVM).workerArgs("--test-stall", "1");

@@ -190,6 +190,8 @@ final class FuzzWorker implements Closeable {
     public static void main(String[] argv) {
         PrintStream protocol = new PrintStream(new FileOutputStream(FileDescriptor.out), false, US_ASCII);
         System.setOut(System.err);
+        // a parent that dies (a build killed on a timeout) leaves a hung or stalled worker spinning: end with it
+        ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(1)));
         try {
             Map<String, String> a = FuzzMain.parse(argv);
             FuzzMain.quietLogging();
