@@ -204,7 +204,7 @@ final class Campaign {
             ScheduledFuture<?> dog = watch(-1, STARTUP_BOUND);
             String ready = out.readLine();
             dog.cancel(false);
-            if (!"ready".equals(ready)) {
+            if (!"ready".equals(ready) || answeredTooLate()) {
                 kill();
                 throw new IOException("a fuzz worker did not start (exit " + exit() + "); its log " + log + ":\n"
                         + tail(log));
@@ -230,7 +230,7 @@ final class Campaign {
                         f = FuzzWorker.fields(ended);
                         check(f, "outcome", index);
                         Outcome o = Outcome.ofFields(f.subList(2, f.size()));
-                        return new Result(image, mutations, o, answered() || o.timedOut());
+                        return new Result(image, mutations, o, answeredTooLate() || o.timedOut());
                     }
                 }
             } catch (IOException e) {
@@ -238,7 +238,7 @@ final class Campaign {
             } finally {
                 dog.cancel(false);
             }
-            answered();
+            answeredTooLate(); // so that the watchdog, if it has not begun, leaves it be
             int exit = exit();
             long nanos = System.nanoTime() - start;
             String why;
@@ -269,8 +269,8 @@ final class Campaign {
             return watchdog.schedule(() -> silent(index, bound), bound.toNanos(), TimeUnit.NANOSECONDS);
         }
 
-        /** The case has answered; whether the watchdog had given up on the worker all the same. */
-        private synchronized boolean answered() {
+        /** The worker has answered; whether the watchdog had already given up on it (and is killing it). */
+        private synchronized boolean answeredTooLate() {
             answered = true;
             return silence != null;
         }
