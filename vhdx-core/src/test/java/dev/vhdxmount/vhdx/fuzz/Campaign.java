@@ -1,73 +1,135 @@
 package dev.vhdxmount.vhdx.fuzz;
 
-import dev.vhdxmount.vhdx.OpenOptions;
+import static java.nio.charset.StandardCharsets.US_ASCII;
+
+import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.zip.GZIPOutputStream;
 
 /**
- * Runs cases {@code [first, first + count)} of the campaign {@code seed}: case {@code i} draws everything (seed
- * image, options, mutations, reads) from a random seeded by (seed, i) alone, so any case is replayed by its index.
- * Worker threads each keep their own copies of the seed files, mutate them, run the case, and restore them.
+ * Runs cases {@code [first, first + count)} of the campaign {@code seed} in worker JVMs ({@link FuzzWorker}), each
+ * with a bounded heap ({@code -Xmx256m}) and one case at a time, so that the memory bound is the JVM's own and not a
+ * hope: an image that makes the reader hold too much fails its case with OutOfMemoryError.
+ *
+ * <p>A worker whose case hangs answers with the stack of the case's thread and is then killed and replaced: a JVM
+ * cannot end a thread that heeds no interrupt ({@code Thread.stop} throws from JDK 20 on), and a thread left
+ * running would eat the CPU and heap that the following cases are timed and bounded by. A worker that stops
+ * answering altogether (past the case bound and a grace for its own work) has its threads dumped by {@code jcmd},
+ * and is killed and replaced too; one that dies during a case fails that case. Either way the case is reported by
+ * its (seed, index), which replays it, with the mutations the worker said it drew.
  */
 final class Campaign {
-    private final List<SeedImage> seeds;
-    private final long seed;
+    /** Loading the seeds: each file is mapped and scanned for its non-zero chunks. */
+    private static final Duration STARTUP_BOUND = Duration.ofMinutes(2);
+    private static final Duration JCMD_BOUND = Duration.ofSeconds(10);
+
+    private final Path seedsDir;
     private final Path workDir;
-    private final int threads;
+    private final long seed;
+    private final int jobs;
+    private final String heap;
     private final Duration timeout;
     private final Path failuresDir;
+    /** Past the case bound: the worker's mutation of the files, its report of a hang, the saving of a failure. */
+    private Duration grace = Duration.ofSeconds(60);
+    private List<String> jvmOptions = List.of();
+    private List<String> workerArgs = List.of();
     private volatile Consumer<String> caseLog;
+    private final List<ProcessHandle> workers = Collections.synchronizedList(new ArrayList<>());
 
     /**
-     * @param failuresDir where the files of a failing case are saved (gzip), to become a regression fixture; or null
+     * @param seedsDir    seeds written by {@link SeedImages#build}: the workers load them instead of building their own
+     * @param failuresDir where the files of failing cases are saved (gzip), to become regression fixtures; or null
      */
-    Campaign(List<SeedImage> seeds, long seed, Path workDir, int threads, Duration timeout, Path failuresDir) {
-        if (seeds.isEmpty()) {
-            throw new IllegalArgumentException("no seed images");
+    Campaign(Path seedsDir, Path workDir, long seed, int jobs, String heap, Duration timeout, Path failuresDir) {
+        if (jobs < 1) {
+            throw new IllegalArgumentException("jobs: " + jobs);
         }
-        this.seeds = List.copyOf(seeds);
-        this.seed = seed;
+        this.seedsDir = seedsDir;
         this.workDir = workDir;
-        this.threads = threads;
+        this.seed = seed;
+        this.jobs = jobs;
+        this.heap = heap;
         this.timeout = timeout;
         this.failuresDir = failuresDir;
     }
 
-    /** Prints every case (seed image, mutations, outcome) to {@code log}: for replaying one case. */
+    /** Prints every case (seed image, mutations, outcome) to {@code log}. */
     Campaign verbose(Consumer<String> log) {
         this.caseLog = log;
         return this;
     }
 
-    /** The random of case {@code index}: a hash of (seed, index), so neighbouring cases are unrelated. */
-    static SplittableRandom random(long seed, long index) {
-        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L ^ (index + 1) * 0xC2B2AE3D27D4EB4FL);
+    /** How long past the case bound a worker may stay silent before it is dumped and killed. */
+    Campaign grace(Duration grace) {
+        this.grace = grace;
+        return this;
+    }
+
+    /** More options of the worker JVMs (the heap is the campaign's). */
+    Campaign jvmOptions(String... options) {
+        this.jvmOptions = List.of(options);
+        return this;
+    }
+
+    /** More arguments of every worker: FuzzTest's {@code --test-hang} and {@code --test-stall}. */
+    Campaign workerArgs(String... args) {
+        this.workerArgs = List.of(args);
+        return this;
+    }
+
+    /** Every worker JVM started so far, the replaced ones too. */
+    List<ProcessHandle> workers() {
+        return List.copyOf(workers);
     }
 
     FuzzReport run(long first, long count, Consumer<String> progress) throws IOException {
+        Files.createDirectories(workDir);
         FuzzReport report = new FuzzReport();
         AtomicLong next = new AtomicLong(first);
         long end = first + count;
         long start = System.nanoTime();
-        List<Thread> workers = new ArrayList<>();
-        List<Throwable> crashed = new ArrayList<>();
-        for (int w = 0; w < threads; w++) {
-            Worker worker = new Worker(workDir.resolve("w" + w));
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fuzz-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> crashed = Collections.synchronizedList(new ArrayList<>());
+        for (int j = 0; j < jobs; j++) {
+            int job = j;
             Thread t = new Thread(() -> {
-                try (worker) {
+                Worker w = null;
+                try {
                     for (long i = next.getAndIncrement(); i < end; i = next.getAndIncrement()) {
-                        worker.runCase(i, report);
+                        if (w == null) {
+                            w = new Worker(job, watchdog);
+                        }
+                        Result r = w.run(i);
+                        report.add(seed, i, r.image, r.mutations, r.outcome);
+                        if (caseLog != null) {
+                            caseLog.accept(FuzzWorker.describe(i, r.image, r.mutations, r.outcome));
+                        }
+                        if (r.workerEnded) {
+                            w.kill();
+                            w = null;
+                        }
                         long done = report.cases();
                         if (done % Math.max(1, count / 10) == 0) {
                             double s = (System.nanoTime() - start) / 1e9;
@@ -76,120 +138,218 @@ final class Campaign {
                         }
                     }
                 } catch (IOException | RuntimeException e) {
-                    synchronized (crashed) {
-                        crashed.add(e);
+                    crashed.add(e);
+                    next.set(end); // the other jobs stop too: the report would be partial
+                } finally {
+                    if (w != null) {
+                        w.close();
                     }
                 }
-            }, "fuzz-worker-" + w);
-            workers.add(t);
+            }, "fuzz-job-" + j);
+            threads.add(t);
             t.start();
         }
-        for (Thread t : workers) {
-            try {
+        try {
+            for (Thread t : threads) {
                 t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted", e);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } finally {
+            watchdog.shutdownNow();
         }
         if (!crashed.isEmpty()) {
-            throw new IOException("a fuzz worker crashed (a harness problem, not a finding)", crashed.get(0));
+            throw new IOException("the fuzz harness failed (a harness problem, not a finding)", crashed.get(0));
         }
         return report;
     }
 
-    /** One thread's copies of the seed files and its case runner. */
-    private final class Worker implements AutoCloseable {
-        private final Path dir;
-        private final Map<String, List<WorkingFile>> copies = new HashMap<>();
-        private final CaseRunner runner;
-        private int generation;
+    /** How a case ended, and whether its worker must go: after a hang it may still be running the case. */
+    private record Result(String image, List<String> mutations, Outcome outcome, boolean workerEnded) {}
 
-        Worker(Path dir) {
-            this.dir = dir;
-            this.runner = new CaseRunner(timeout);
+    /** A worker JVM, its protocol, and the watchdog on its answers. */
+    private final class Worker implements Closeable {
+        private final Process process;
+        private final BufferedReader out;
+        private final Writer in;
+        private final Path log;
+        private final Path dump;
+        private final ScheduledExecutorService watchdog;
+        /** Guarded by this: the case the watchdog is on, and whether it has answered or been given up on. */
+        private long watched = -1;
+        private boolean answered;
+        private String silence;
+
+        Worker(int job, ScheduledExecutorService watchdog) throws IOException {
+            this.watchdog = watchdog;
+            this.log = workDir.resolve("job" + job + ".log");
+            this.dump = workDir.resolve("job" + job + ".threads");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            // under surefire java.class.path may be a manifest-only jar; surefire also gives the real test class path
+            String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + heap, "-Xss1m"));
+            cmd.addAll(jvmOptions);
+            cmd.addAll(List.of("-cp", classPath, FuzzWorker.class.getName(), "--seeds", seedsDir.toString(),
+                    "--work", workDir.resolve("job" + job).toString(), "--seed", Long.toString(seed),
+                    "--timeout-ms", Long.toString(timeout.toMillis())));
+            if (failuresDir != null) {
+                cmd.addAll(List.of("--save", failuresDir.toString()));
+            }
+            cmd.addAll(workerArgs);
+            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            workers.add(process.toHandle());
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), US_ASCII));
+            in = new OutputStreamWriter(process.getOutputStream(), US_ASCII);
+            ScheduledFuture<?> dog = watch(-1, STARTUP_BOUND);
+            String ready = out.readLine();
+            dog.cancel(false);
+            if (!"ready".equals(ready) || answeredTooLate()) {
+                kill();
+                throw new IOException("a fuzz worker did not start (exit " + exit() + "); its log " + log + ":\n"
+                        + tail(log));
+            }
         }
 
-        void runCase(long index, FuzzReport report) throws IOException {
-            SplittableRandom r = random(seed, index);
-            SeedImage image = seeds.get(r.nextInt(seeds.size()));
-            OpenOptions options = r.nextInt(4) == 0 ? OpenOptions.DEFAULTS.withAllowTruncated(true)
-                    : OpenOptions.DEFAULTS;
-            List<WorkingFile> files = files(image);
+        Result run(long index) throws IOException {
+            long start = System.nanoTime();
+            ScheduledFuture<?> dog = watch(index, timeout.plus(grace));
+            String image = "(not drawn)";
+            List<String> mutations = List.of("(the worker never said)");
             try {
-                List<String> mutations = new Mutator(image, files, r).mutate();
-                if (options.allowTruncated()) {
-                    mutations.add("opened with allowTruncated");
-                }
-                Outcome outcome = runner.run(files.get(0).path(), options, r.split());
-                if (outcome.status() == Outcome.Status.FAILED && failuresDir != null) {
-                    save(index, image, files, mutations, outcome);
-                }
-                report.add(seed, index, image.name(), mutations, outcome);
-                if (caseLog != null) {
-                    caseLog.accept("case " + index + " (" + image.name() + "):\n  " + String.join("\n  ", mutations)
-                            + "\n  -> " + outcome.status() + " in " + outcome.nanos() / 1_000_000 + " ms: "
-                            + outcome.exception() + " " + outcome.message());
-                }
-            } finally {
-                if (runner.lastCaseHung()) {
-                    discard(image); // the hung thread may still hold them
-                } else {
-                    for (WorkingFile f : files) {
-                        f.restore();
+                in.write(index + "\n");
+                in.flush();
+                String drawn = out.readLine();
+                if (drawn != null) {
+                    List<String> f = FuzzWorker.fields(drawn);
+                    check(f, "drawn", index);
+                    image = f.get(2);
+                    mutations = f.subList(3, f.size());
+                    String ended = out.readLine();
+                    if (ended != null) {
+                        f = FuzzWorker.fields(ended);
+                        check(f, "outcome", index);
+                        Outcome o = Outcome.ofFields(f.subList(2, f.size()));
+                        return new Result(image, mutations, o, answeredTooLate() || o.timedOut());
                     }
                 }
+            } catch (IOException e) {
+                // a broken pipe: the worker is gone, which is what follows
+            } finally {
+                dog.cancel(false);
+            }
+            answeredTooLate(); // so that the watchdog, if it has not begun, leaves it be
+            int exit = exit();
+            long nanos = System.nanoTime() - start;
+            String why;
+            synchronized (this) {
+                why = silence;
+            }
+            if (why != null) {
+                return new Result(image, mutations, Outcome.unanswered(nanos, why), true);
+            }
+            if (exit == FuzzWorker.EXIT_HARNESS) {
+                throw new IOException("the fuzz worker failed at case " + index + "; its log " + log + ":\n"
+                        + tail(log));
+            }
+            return new Result(image, mutations, Outcome.workerDied(exit, nanos, tail(log)), true);
+        }
+
+        private void check(List<String> fields, String kind, long index) throws IOException {
+            if (fields.size() < 2 || !fields.get(0).equals(kind) || !fields.get(1).equals(Long.toString(index))) {
+                throw new IOException("fuzz worker protocol: expected " + kind + " " + index + ", got " + fields);
             }
         }
 
-        private List<WorkingFile> files(SeedImage image) throws IOException {
-            List<WorkingFile> list = copies.get(image.name());
-            if (list == null) {
-                Path d = Files.createDirectories(dir.resolve(generation + "").resolve(image.name()));
-                list = new ArrayList<>();
-                for (SeedImage.File f : image.files()) {
-                    list.add(new WorkingFile(image.dir().resolve(f.fileName()), f.nonZeroChunks(),
-                            d.resolve(f.fileName())));
+        /** Arms the watchdog on case {@code index} (-1: the start). */
+        private synchronized ScheduledFuture<?> watch(long index, Duration bound) {
+            watched = index;
+            answered = false;
+            silence = null;
+            return watchdog.schedule(() -> silent(index, bound), bound.toNanos(), TimeUnit.NANOSECONDS);
+        }
+
+        /** The worker has answered; whether the watchdog had already given up on it (and is killing it). */
+        private synchronized boolean answeredTooLate() {
+            answered = true;
+            return silence != null;
+        }
+
+        /** On the watchdog's thread: the worker has not answered {@code index} in time. */
+        private void silent(long index, Duration bound) {
+            synchronized (this) {
+                if (watched != index || answered) {
+                    return;
                 }
-                copies.put(image.name(), list);
+                silence = "(dump under way)";
             }
-            return list;
+            String threads = threadDump();
+            synchronized (this) {
+                silence = "no answer in " + bound.toMillis() + " ms; its threads then:\n" + threads;
+            }
+            process.destroyForcibly();
         }
 
-        private void discard(SeedImage image) throws IOException {
-            for (WorkingFile f : copies.remove(image.name())) {
-                f.close();
+        /** The worker's threads by {@code jcmd}: a JVM whose own time bound did not fire may still answer that. */
+        private String threadDump() {
+            Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+            if (!Files.isExecutable(jcmd)) {
+                return "(no thread dump: no " + jcmd + ")";
             }
-            generation++;
-        }
-
-        /** The mutated files as they were read, gzip'd, with what was done to them: a regression fixture. */
-        private void save(long index, SeedImage image, List<WorkingFile> files, List<String> mutations,
-                Outcome outcome) throws IOException {
-            Path d = Files.createDirectories(failuresDir.resolve("seed-" + seed + "-case-" + index));
-            for (WorkingFile f : files) {
-                try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(
-                        d.resolve(f.path().getFileName() + ".gz")))) {
-                    Files.copy(f.path(), out);
+            try {
+                Process p = new ProcessBuilder(jcmd.toString(), Long.toString(process.pid()), "Thread.print")
+                        .redirectErrorStream(true).redirectOutput(dump.toFile()).start();
+                if (!p.waitFor(JCMD_BOUND.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    return "(no thread dump: jcmd did not answer in " + JCMD_BOUND.toSeconds() + " s)";
                 }
+                return Files.readString(dump, US_ASCII);
+            } catch (IOException e) {
+                return "(no thread dump: " + e + ")";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "(no thread dump: interrupted)";
             }
-            List<String> info = new ArrayList<>();
-            info.add("top=" + files.get(0).path().getFileName());
-            info.add("seedImage=" + image.name());
-            info.add("allowTruncated=" + mutations.contains("opened with allowTruncated"));
-            info.add("outcome=" + FuzzReport.escape(outcome.message()));
-            mutations.forEach(m -> info.add("# " + FuzzReport.escape(m)));
-            Files.write(d.resolve("case.properties"), info);
         }
 
+        private int exit() {
+            try {
+                return process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+                return -1;
+            }
+        }
+
+        /** Ends the worker now: its case may still be running. */
+        void kill() {
+            process.destroyForcibly();
+            exit();
+        }
+
+        /** Ends the worker when it has nothing to do: its standard input ends, so does it. */
         @Override
-        public void close() throws IOException {
-            runner.close();
-            for (List<WorkingFile> list : copies.values()) {
-                for (WorkingFile f : list) {
-                    f.close();
+        public void close() {
+            try {
+                in.close();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    kill();
                 }
+            } catch (IOException e) {
+                kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                kill();
             }
         }
+    }
+
+    private static String tail(Path log) throws IOException {
+        if (!Files.exists(log)) {
+            return "";
+        }
+        List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -17,18 +18,16 @@ import java.util.stream.Stream;
  * --cases N       cases to run (default 100000)
  * --seed S        campaign seed (default {@link #DEFAULT_SEED})
  * --first F       index of the first case (default 0)
- * --jobs J        run in J child JVMs with --heap each, one case at a time in each (default 0: in this JVM)
- * --heap H        heap of each child JVM (default 256m)
- * --threads T     worker threads in this JVM when --jobs is 0 (default 1)
+ * --jobs J        worker JVMs, one case at a time in each (default: one per core)
+ * --heap H        heap of each worker JVM (default 256m)
  * --timeout-ms M  time bound of one case (default 5000)
  * --work DIR      scratch directory, kept (default: a new temporary one, deleted at the end)
  * --seeds DIR     seed images built earlier (default: build them into the work directory)
  * --save DIR      save the files of failing cases there, gzip'd (default: none)
- * --report FILE   write the report in file form and exit 0 (what a child JVM hands back)
  * --classes FILE  write every outcome class with its count there
  * --describe true print the structures the mutator found in each seed file
- * --verbose true  print every case's mutations and outcome (in this JVM only)
- * --replay I      run case I alone and print its mutations and outcome (saves it when --save is given)
+ * --verbose true  print every case's mutations and outcome
+ * --replay I      run case I alone in this JVM and print its mutations and outcome (saves it when --save is given)
  * </pre>
  *
  * <p>Exits 0 when no case failed, 1 when one did, 2 on a usage or harness error.
@@ -51,20 +50,13 @@ public final class FuzzMain {
         long seed = Long.decode(a.getOrDefault("seed", Long.toString(DEFAULT_SEED)));
         long first = Long.parseLong(a.getOrDefault("first", "0"));
         long cases = Long.parseLong(a.getOrDefault("cases", "100000"));
-        int jobs = Integer.parseInt(a.getOrDefault("jobs", "0"));
-        int threads = Integer.parseInt(a.getOrDefault("threads", "1"));
+        int jobs = Integer.parseInt(a.getOrDefault("jobs",
+                Integer.toString(Runtime.getRuntime().availableProcessors())));
         String heap = a.getOrDefault("heap", "256m");
         Duration timeout = Duration.ofMillis(Long.parseLong(a.getOrDefault("timeout-ms", "5000")));
         Path work = a.containsKey("work") ? Files.createDirectories(Path.of(a.get("work")))
                 : Files.createTempDirectory("vhdx-fuzz");
         Path save = a.containsKey("save") ? Files.createDirectories(Path.of(a.get("save"))) : null;
-        if (a.containsKey("replay")) {
-            first = Long.parseLong(a.get("replay"));
-            cases = 1;
-            jobs = 0;
-            threads = 1;
-        }
-
         long start = System.nanoTime();
         Path seedsDir;
         List<SeedImage> seeds;
@@ -86,28 +78,36 @@ public final class FuzzMain {
             }
         }
 
-        long runStart = System.nanoTime();
-        FuzzReport report;
-        String how;
-        if (jobs > 0) {
-            how = jobs + " JVMs with -Xmx" + heap + ", one case at a time each";
-            report = ForkedCampaign.run(seedsDir, work, seed, first, cases, jobs, heap, timeout, save,
-                    System.out::println);
-        } else {
-            how = threads + " thread(s) in one JVM with max heap " + Runtime.getRuntime().maxMemory() / (1 << 20)
-                    + " MiB";
-            Campaign campaign = new Campaign(seeds, seed, work.resolve("cases"), threads, timeout, save);
-            if (a.containsKey("replay") || a.containsKey("verbose")) {
-                campaign.verbose(System.out::println);
+        if (a.containsKey("replay")) {
+            // in this JVM, which exits right after: that ends the case's thread if it hangs
+            long index = Long.parseLong(a.get("replay"));
+            Outcome o;
+            List<String> mutations = new ArrayList<>();
+            String[] image = new String[1];
+            try (FuzzWorker worker = new FuzzWorker(seedsDir, seed, work.resolve("replay"), timeout, save)) {
+                o = worker.run(index, d -> {
+                    image[0] = d.image();
+                    mutations.addAll(d.mutations());
+                });
             }
-            report = campaign.run(first, cases, System.out::println);
+            System.out.println(FuzzWorker.describe(index, image[0], mutations, o));
+            if (o.status() == Outcome.Status.FAILED) {
+                System.out.print(o.detail());
+            }
+            if (!a.containsKey("work")) {
+                deleteTree(work);
+            }
+            System.exit(o.status() == Outcome.Status.FAILED ? 1 : 0);
         }
+
+        long runStart = System.nanoTime();
+        Campaign campaign = new Campaign(seedsDir, work.resolve("cases"), seed, jobs, heap, timeout, save);
+        if (a.containsKey("verbose")) {
+            campaign.verbose(System.out::println);
+        }
+        FuzzReport report = campaign.run(first, cases, System.out::println);
         long wall = System.nanoTime() - runStart;
-        if (a.containsKey("report")) { // a child JVM: the parent prints the merged figures and decides
-            report.write(Path.of(a.get("report")));
-            System.out.printf("fuzz: cases %d..%d done, %d failed%n", first, first + cases - 1, report.failed());
-            System.exit(0);
-        }
+        String how = jobs + " worker JVMs with -Xmx" + heap + ", one case at a time each";
         String title = String.format("fuzz campaign: seed %d (0x%x), cases %d..%d, %d seed images, %s, %d ms per "
                 + "case bound", seed, seed, first, first + cases - 1, seeds.size(), how, timeout.toMillis());
         System.out.print(report.summary(title, wall, 30));
@@ -138,7 +138,7 @@ public final class FuzzMain {
         }
     }
 
-    private static Map<String, String> parse(String[] argv) {
+    static Map<String, String> parse(String[] argv) {
         Map<String, String> a = new HashMap<>();
         for (int i = 0; i < argv.length; i++) {
             if (!argv[i].startsWith("--") || i + 1 >= argv.length) {

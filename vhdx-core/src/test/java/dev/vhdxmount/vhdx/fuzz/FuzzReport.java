@@ -1,8 +1,5 @@
 package dev.vhdxmount.vhdx.fuzz;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -11,7 +8,7 @@ import java.util.TreeMap;
 
 /**
  * What a campaign found: cases by outcome class, by seed image, the slowest case, and every failure with what it
- * takes to reproduce it. Thread-safe; reports of forked JVMs are written to a file and merged.
+ * takes to reproduce it. Thread-safe: the jobs of a campaign add to one report.
  */
 final class FuzzReport {
     private long cases;
@@ -63,27 +60,6 @@ final class FuzzReport {
         return List.copyOf(failures);
     }
 
-    synchronized void merge(FuzzReport other) {
-        cases += other.cases;
-        ok += other.ok;
-        refused += other.refused;
-        failed += other.failed;
-        totalNanos += other.totalNanos;
-        bytesRead += other.bytesRead;
-        if (other.maxNanos > maxNanos) {
-            maxNanos = other.maxNanos;
-            slowest = other.slowest;
-        }
-        other.classes.forEach((k, v) -> classes.merge(k, v, Long::sum));
-        other.seeds.forEach((k, v) -> {
-            long[] s = seeds.computeIfAbsent(k, x -> new long[4]);
-            for (int i = 0; i < 4; i++) {
-                s[i] += v[i];
-            }
-        });
-        failures.addAll(other.failures);
-    }
-
     /** The figures, for a person: totals, rates, time per case, the most frequent outcome classes, failures. */
     synchronized String summary(String title, long wallNanos, int topClasses) {
         StringBuilder s = new StringBuilder();
@@ -117,44 +93,6 @@ final class FuzzReport {
         return s.toString();
     }
 
-    // ------------------------------------------------------------------------------------------ file form
-
-    synchronized void write(Path file) throws IOException {
-        List<String> lines = new ArrayList<>();
-        lines.add("totals\t" + cases + "\t" + ok + "\t" + refused + "\t" + failed + "\t" + totalNanos + "\t"
-                + maxNanos + "\t" + bytesRead + "\t" + escape(slowest));
-        classes.forEach((k, v) -> lines.add("class\t" + v + "\t" + escape(k)));
-        seeds.forEach((k, v) -> lines.add("seed\t" + v[0] + "\t" + v[1] + "\t" + v[2] + "\t" + v[3] + "\t"
-                + escape(k)));
-        failures.forEach(f -> lines.add("failure\t" + escape(f)));
-        Files.write(file, lines);
-    }
-
-    static FuzzReport read(Path file) throws IOException {
-        FuzzReport r = new FuzzReport();
-        for (String line : Files.readAllLines(file)) {
-            String[] f = line.split("\t", -1);
-            switch (f[0]) {
-                case "totals" -> {
-                    r.cases = Long.parseLong(f[1]);
-                    r.ok = Long.parseLong(f[2]);
-                    r.refused = Long.parseLong(f[3]);
-                    r.failed = Long.parseLong(f[4]);
-                    r.totalNanos = Long.parseLong(f[5]);
-                    r.maxNanos = Long.parseLong(f[6]);
-                    r.bytesRead = Long.parseLong(f[7]);
-                    r.slowest = unescape(f[8]);
-                }
-                case "class" -> r.classes.put(unescape(f[2]), Long.parseLong(f[1]));
-                case "seed" -> r.seeds.put(unescape(f[5]), new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]),
-                    Long.parseLong(f[3]), Long.parseLong(f[4])});
-                case "failure" -> r.failures.add(unescape(f[1]));
-                default -> throw new IOException(file + ": unknown line " + line);
-            }
-        }
-        return r;
-    }
-
     /** One line of ASCII: anything else (tabs, line ends, lone surrogates of mutated strings) as \\uXXXX. */
     static String escape(String s) {
         StringBuilder out = new StringBuilder();
@@ -170,7 +108,7 @@ final class FuzzReport {
         return out.toString();
     }
 
-    private static String unescape(String s) {
+    static String unescape(String s) {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

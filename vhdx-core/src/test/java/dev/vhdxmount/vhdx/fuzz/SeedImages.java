@@ -44,12 +44,17 @@ final class SeedImages {
     /** The seeds a previous {@link #build} wrote, in name order. */
     static List<SeedImage> load(Path dir) throws IOException {
         List<SeedImage> seeds = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> Files.isRegularFile(p.resolve("chain.txt"))).sorted().toList()) {
-                seeds.add(SeedImage.load(p));
-            }
+        for (Path p : dirs(dir)) {
+            seeds.add(SeedImage.load(p));
         }
         return seeds;
+    }
+
+    /** The folders of the seeds a previous {@link #build} wrote, in the order of {@link #load}. */
+    static List<Path> dirs(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> Files.isRegularFile(p.resolve("chain.txt"))).sorted().toList();
+        }
     }
 
     // ------------------------------------------------------------------------------------------ builder

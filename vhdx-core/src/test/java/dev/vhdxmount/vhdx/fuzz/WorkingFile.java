@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.List;
  */
 final class WorkingFile implements Closeable {
     private static final int CHUNK = 64 * 1024;
+    private static final byte[] ZEROS = new byte[CHUNK];
 
     private final Path path;
     private final FileChannel pristine;
@@ -53,12 +55,8 @@ final class WorkingFile implements Closeable {
                 while (b.hasRemaining() && c.read(b, at + b.position()) > 0) {
                     // fill
                 }
-                byte[] a = b.array();
-                for (int k = 0; k < b.position(); k++) {
-                    if (a[k] != 0) {
-                        set.set((int) i);
-                        break;
-                    }
+                if (Arrays.mismatch(b.array(), 0, b.position(), ZEROS, 0, b.position()) >= 0) {
+                    set.set((int) i); // mismatch, not a loop: every worker JVM scans the seeds before it warms up
                 }
             }
         }

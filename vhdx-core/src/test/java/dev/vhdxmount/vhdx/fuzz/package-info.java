@@ -18,10 +18,12 @@
  *       {@link dev.vhdxmount.vhdx.fuzz.DiskReader} reads the disk (whole up to 256 MiB, else a sample of every
  *       block's first and last sectors, boundary-crossing and random ranges) and checks every read;
  *       {@link dev.vhdxmount.vhdx.fuzz.Outcome} classifies the end.</li>
- *   <li>{@link dev.vhdxmount.vhdx.fuzz.Campaign} runs cases on worker threads, each with its own
- *       {@link dev.vhdxmount.vhdx.fuzz.WorkingFile} copies that a case mutates and restores;
- *       {@link dev.vhdxmount.vhdx.fuzz.ForkedCampaign} runs slices in {@code -Xmx256m} JVMs;
- *       {@link dev.vhdxmount.vhdx.fuzz.FuzzReport} counts outcomes by class and keeps failures.</li>
+ *   <li>{@link dev.vhdxmount.vhdx.fuzz.Campaign} runs cases in worker JVMs ({@link dev.vhdxmount.vhdx.fuzz.FuzzWorker})
+ *       with {@code -Xmx256m}, one case at a time in each, each worker with its own
+ *       {@link dev.vhdxmount.vhdx.fuzz.WorkingFile} copies that a case mutates and restores. A case that hangs is
+ *       reported with the stack of its thread, and its worker killed and replaced: since JDK 20 a thread cannot be
+ *       stopped, only its JVM ended. {@link dev.vhdxmount.vhdx.fuzz.FuzzReport} counts outcomes by class and keeps
+ *       failures.</li>
  * </ul>
  *
  * <p>Case {@code i} of campaign seed {@code s} draws everything from a random seeded by (s, i): replay it with
