@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 import dev.vhdxmount.vhdx.OpenOptions;
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.VhdxImage;
 import dev.vhdxmount.vhdx.VirtualDisk;
 

@@ -5,8 +5,8 @@ import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.vhdxmount.vhdx.VhdxFormatException;
-import dev.vhdxmount.vhdx.io.StorageException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.StorageException;
 import jnr.constants.platform.Errno;
 
 /**

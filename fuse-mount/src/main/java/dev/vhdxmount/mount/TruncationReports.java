@@ -1,5 +1,7 @@
 package dev.vhdxmount.mount;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;

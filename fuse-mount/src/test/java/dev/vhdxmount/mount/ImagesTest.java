@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.vhdxmount.vhdx.OpenOptions;
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 /** Each way an open can fail becomes one line with its own exit code. */
 class ImagesTest {

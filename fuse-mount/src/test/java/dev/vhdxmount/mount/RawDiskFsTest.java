@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;

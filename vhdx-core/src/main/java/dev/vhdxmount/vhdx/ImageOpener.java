@@ -1,6 +1,8 @@
 package dev.vhdxmount.vhdx;
 
-import static dev.vhdxmount.vhdx.io.Structures.hex;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
+import static dev.vhdxmount.vhdx.error.Hex.hex;
 
 import dev.vhdxmount.vhdx.ImageInfo.Found;
 import dev.vhdxmount.vhdx.format.BatGeometry;

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import dev.vhdxmount.vhdx.io.FileOpener;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import dev.vhdxmount.vhdx.format.Header;
 import dev.vhdxmount.vhdx.format.ParentLocator;
 import dev.vhdxmount.vhdx.io.FileByteSource;

@@ -1,10 +1,12 @@
 package dev.vhdxmount.vhdx;
 
-import static dev.vhdxmount.vhdx.io.Structures.hex;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
+import static dev.vhdxmount.vhdx.error.Hex.hex;
 
 import dev.vhdxmount.vhdx.io.ByteSource;
 import dev.vhdxmount.vhdx.io.FileByteSource;
-import dev.vhdxmount.vhdx.io.StorageException;
+import dev.vhdxmount.vhdx.error.StorageException;
 import dev.vhdxmount.vhdx.io.Zeros;
 import dev.vhdxmount.vhdx.read.BlockMap;
 import dev.vhdxmount.vhdx.read.ReadTarget;

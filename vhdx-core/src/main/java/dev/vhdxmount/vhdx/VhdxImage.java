@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import dev.vhdxmount.vhdx.io.FileByteSource;
 import java.io.IOException;
 import java.nio.file.Path;

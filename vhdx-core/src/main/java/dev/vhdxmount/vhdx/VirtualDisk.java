@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.vhdxmount.vhdx.io.FileByteSource;
 import dev.vhdxmount.vhdx.io.FileOpener;
-import dev.vhdxmount.vhdx.io.StorageException;
+import dev.vhdxmount.vhdx.error.StorageException;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;

@@ -24,7 +24,7 @@ import dev.vhdxmount.mount.LibC;
 import dev.vhdxmount.vhdx.ExtentSink;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.io.FileByteSource;
-import dev.vhdxmount.vhdx.io.StorageException;
+import dev.vhdxmount.vhdx.error.StorageException;
 
 /**
  * Answers one read of disk.raw without copying the image's bytes through Java: the core says where each piece of the

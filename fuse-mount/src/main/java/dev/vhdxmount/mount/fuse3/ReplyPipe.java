@@ -14,7 +14,7 @@ import com.kenai.jffi.MemoryIO;
 
 import dev.vhdxmount.mount.LibC;
 import dev.vhdxmount.vhdx.io.FileByteSource;
-import dev.vhdxmount.vhdx.io.StorageException;
+import dev.vhdxmount.vhdx.error.StorageException;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LastError;

@@ -31,7 +31,7 @@ import com.kenai.jffi.MemoryIO;
 import dev.vhdxmount.mount.LibC;
 import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VhdxDisk;
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.VhdxImage;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;

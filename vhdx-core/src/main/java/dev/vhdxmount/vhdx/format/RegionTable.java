@@ -1,8 +1,8 @@
 package dev.vhdxmount.vhdx.format;
 
-import static dev.vhdxmount.vhdx.io.Structures.hex;
+import static dev.vhdxmount.vhdx.error.Hex.hex;
 
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.io;
 
+import dev.vhdxmount.vhdx.error.StorageException;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

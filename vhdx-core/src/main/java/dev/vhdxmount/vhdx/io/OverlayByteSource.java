@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.io;
 
+import dev.vhdxmount.vhdx.error.Hex;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Collections;
@@ -105,8 +107,8 @@ public final class OverlayByteSource implements ByteSource {
         int n = base.readFully(window, position);
         if (n < fromBase) {
             // the file shrank under us: say so rather than return stale zeros
-            throw new java.io.EOFException("file ends at " + Structures.hex(position + n) + ", expected data up to "
-                    + Structures.hex(position + fromBase));
+            throw new java.io.EOFException("file ends at " + Hex.hex(position + n) + ", expected data up to "
+                    + Hex.hex(position + fromBase));
         }
         dst.position(dst.position() + n);
         return n;

@@ -1,6 +1,8 @@
 package dev.vhdxmount.vhdx.io;
 
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import static dev.vhdxmount.vhdx.error.Hex.hex;
+
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -24,9 +26,5 @@ public final class Structures {
                     what, hex(position), length, hex(position + length), hex(source.size())));
         }
         return buffer.flip();
-    }
-
-    public static String hex(long value) {
-        return "0x" + Long.toHexString(value);
     }
 }

@@ -1,8 +1,8 @@
 package dev.vhdxmount.vhdx.log;
 
-import static dev.vhdxmount.vhdx.io.Structures.hex;
+import static dev.vhdxmount.vhdx.error.Hex.hex;
 
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.format.Guids;
 import java.io.IOException;
 import java.nio.ByteBuffer;

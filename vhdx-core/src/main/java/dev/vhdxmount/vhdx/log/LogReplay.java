@@ -1,8 +1,8 @@
 package dev.vhdxmount.vhdx.log;
 
-import static dev.vhdxmount.vhdx.io.Structures.hex;
+import static dev.vhdxmount.vhdx.error.Hex.hex;
 
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.format.Header;
 import dev.vhdxmount.vhdx.io.ByteSource;
 import dev.vhdxmount.vhdx.io.OverlayByteSource;

@@ -1,6 +1,6 @@
 package dev.vhdxmount.vhdx.read;
 
-import static dev.vhdxmount.vhdx.io.Structures.hex;
+import static dev.vhdxmount.vhdx.error.Hex.hex;
 
 import java.util.ArrayList;
 import java.util.List;

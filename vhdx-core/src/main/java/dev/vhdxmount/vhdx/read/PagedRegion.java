@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.read;
 
+import dev.vhdxmount.vhdx.error.Hex;
+
 import dev.vhdxmount.vhdx.io.ByteSource;
 import dev.vhdxmount.vhdx.io.Structures;
 import java.io.IOException;
@@ -56,8 +58,8 @@ final class PagedRegion {
         boolean pastEnd = position + width > length; // a salvaged image's sector bitmap may lie wholly past it
         ByteBuffer page = pastEnd ? null : page(position);
         if (pastEnd || position % pageSize + width > page.limit()) {
-            throw new dev.vhdxmount.vhdx.VhdxFormatException.Truncated(name + " at " + Structures.hex(offset + position)
-                    + ": lies past the end of the file at " + Structures.hex(source.size()) + " (truncated image)");
+            throw new dev.vhdxmount.vhdx.error.VhdxFormatException.Truncated(name + " at " + Hex.hex(offset + position)
+                    + ": lies past the end of the file at " + Hex.hex(source.size()) + " (truncated image)");
         }
         return page;
     }

@@ -2,7 +2,7 @@ package dev.vhdxmount.vhdx.fuzz;
 
 import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VhdxDisk;
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.VhdxImage;
 import java.io.Closeable;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.vhdxmount.vhdx.fuzz;
 
 import dev.vhdxmount.vhdx.VhdxDisk;
-import dev.vhdxmount.vhdx.VhdxFormatException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;

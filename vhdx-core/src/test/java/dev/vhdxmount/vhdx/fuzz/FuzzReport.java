@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.fuzz;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

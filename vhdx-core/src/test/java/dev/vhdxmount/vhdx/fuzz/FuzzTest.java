@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.fuzz;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.fuzz;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
+
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;

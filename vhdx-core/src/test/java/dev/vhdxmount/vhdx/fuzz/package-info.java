@@ -35,3 +35,5 @@
  * {@link dev.vhdxmount.vhdx.fuzz.FuzzRegressionTest} checks it on every run.
  */
 package dev.vhdxmount.vhdx.fuzz;
+
+import dev.vhdxmount.vhdx.error.VhdxFormatException;

@@ -1,4 +1,4 @@
-package dev.vhdxmount.vhdx;
+package dev.vhdxmount.vhdx.error;
 
 import java.io.IOException;
 

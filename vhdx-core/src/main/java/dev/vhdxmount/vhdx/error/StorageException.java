@@ -1,4 +1,4 @@
-package dev.vhdxmount.vhdx.io;
+package dev.vhdxmount.vhdx.error;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -30,8 +30,8 @@ public final class StorageException extends IOException {
     private StorageException(Path file, long fileOffset, int length, String reason, String errno, long virtualOffset,
             Throwable cause) {
         super(file + ": " + reason + (errno == null ? "" : " (" + errno + ")") + " reading " + length
-                + " bytes at file offset " + Structures.hex(fileOffset)
-                + (virtualOffset < 0 ? "" : " (virtual offset " + Structures.hex(virtualOffset) + ")"), cause);
+                + " bytes at file offset " + Hex.hex(fileOffset)
+                + (virtualOffset < 0 ? "" : " (virtual offset " + Hex.hex(virtualOffset) + ")"), cause);
         this.file = file;
         this.fileOffset = fileOffset;
         this.length = length;
