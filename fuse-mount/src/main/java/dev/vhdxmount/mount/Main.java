@@ -2,6 +2,9 @@ package dev.vhdxmount.mount;
 
 import java.util.Arrays;
 
+import dev.vhdxmount.mount.cli.InfoCommand;
+import dev.vhdxmount.mount.cli.MountCommand;
+
 /**
  * Entry point of the runnable jar: {@code java -jar vhdx-mount.jar [vhdx-mount | vhdx-info] ARGS...}. The launchers
  * scripts/vhdx-mount and scripts/vhdx-info pass their own name first; without a program name it is vhdx-mount.
@@ -13,7 +16,8 @@ public final class Main {
         System.exit(run(args));
     }
 
-    static int run(String... args) {
+    /** Runs a command in this JVM and returns its exit status (main exits with it). */
+    public static int run(String... args) {
         if (args.length > 0 && args[0].equals(InfoCommand.PROGRAM)) {
             return InfoCommand.run(Arrays.copyOfRange(args, 1, args.length));
         }

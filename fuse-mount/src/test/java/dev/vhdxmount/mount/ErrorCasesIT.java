@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.vhdxmount.mount.cli.ExitCode;
+
 /**
  * Every error a user meets before a mount works: one line on stderr that says what and what next, no stack trace,
  * and the documented exit status. Environment failures (device, library, permissions) are made for real inside a

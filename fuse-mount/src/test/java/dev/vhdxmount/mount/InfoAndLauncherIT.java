@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
 /** vhdx-info, the 4096-byte-sector advice at mount time, and the launcher scripts. */

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 import com.sun.nio.file.ExtendedOpenOption;
 
+import dev.vhdxmount.mount.cli.ExitCode;
+
 /**
  * Load: 8 readers at once, at random offsets and sizes from 4 KiB to 4 MiB, for {@code vhdx.load.seconds} (60 in CI),
  * every byte compared with qemu-img's raw conversion of the same image. No read may fail, and the serving process

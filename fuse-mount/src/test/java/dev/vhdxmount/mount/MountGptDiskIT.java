@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.vhdxmount.mount.cli.ExitCode;
+import dev.vhdxmount.mount.session.MountPoints;
+
 /**
  * Mounts qemu-img's VHDX of a GPT disk with an ext4 partition for real and uses disk.raw as people do; the whole
  * path through each FUSE binding (libfuse 3, the default, and libfuse 2 through jnr-fuse).

@@ -27,6 +27,8 @@ import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.Assumptions;
 
+import dev.vhdxmount.mount.session.MountPoints;
+
 /**
  * Shared by the *IT tests: run the real command line (the shaded jar) and shell tools, and look at what a mount left.
  *

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.Corpus;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
 import dev.vhdxmount.vhdx.testkit.Tools;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.Corpus;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
 import dev.vhdxmount.vhdx.testkit.Tools;

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.vhdxmount.mount.cli.ExitCode;
+
 /**
  * A disk with data and then unallocated blocks, read as a user reads it, through each binding: the whole of disk.raw
  * compares equal to the raw disk it was made from, its size stays the virtual size after that, and an O_DIRECT read

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VhdxDisk;
 import dev.vhdxmount.vhdx.VhdxImage;

@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VhdxDisk;
 import dev.vhdxmount.vhdx.VhdxImage;

@@ -1,0 +1,46 @@
+package dev.vhdxmount.mount.cli;
+
+import dev.vhdxmount.mount.session.MountFailure;
+
+/**
+ * The exit statuses of {@code vhdx-mount} and {@code vhdx-info}; docs/usage.md lists them for users.
+ *
+ * <p>One status per thing a user or a script would do something different about. The one-line message on stderr says
+ * which of the cases in a group it was (for example which of the mountpoint problems), and what to do next.
+ */
+public final class ExitCode {
+    private ExitCode() {}
+
+    /** The status for a mount that cannot go ahead, by what went wrong. */
+    static int of(MountFailure.Kind kind) {
+        return switch (kind) {
+            case BAD_MOUNTPOINT -> BAD_MOUNTPOINT;
+            case FUSE_UNAVAILABLE -> FUSE_UNAVAILABLE;
+            case MOUNT_FAILED -> MOUNT_FAILED;
+            case INTERNAL -> SOFTWARE;
+        };
+    }
+
+    /** Mounted and later unmounted cleanly (by {@code fusermount -u}, {@code umount}, SIGINT or SIGTERM); info printed. */
+    public static final int OK = 0;
+    /** An unexpected internal error (a bug): the message says so; {@code -v} shows the stack trace. */
+    public static final int SOFTWARE = 1;
+    /** Bad command line: unknown option, missing argument, unwritable {@code --log-file}. */
+    public static final int USAGE = 2;
+    /** The image (or a named parent) does not exist, is not a regular file, or cannot be read. */
+    public static final int IMAGE_UNREADABLE = 3;
+    /** The image is not a VHDX file; the message says what it looks like where that is easy (VHD, qcow2, raw). */
+    public static final int NOT_VHDX = 4;
+    /** The image is a VHDX but corrupt or truncated; the message is the reader's (structure, offset, expected/found). */
+    public static final int CORRUPT_IMAGE = 5;
+    /** The image is a valid VHDX that uses something this reader does not support. */
+    public static final int UNSUPPORTED_IMAGE = 6;
+    /** A differencing image's parent was not found or did not match; the message lists what was tried. */
+    public static final int PARENT_NOT_FOUND = 7;
+    /** The mountpoint is missing, not a directory, not empty, already mounted, or a stale FUSE mount. */
+    public static final int BAD_MOUNTPOINT = 8;
+    /** FUSE is not usable here: /dev/fuse missing or not permitted, or neither libfuse 3 nor libfuse 2 can serve. */
+    public static final int FUSE_UNAVAILABLE = 9;
+    /** libfuse could not mount, or the FUSE session ended with an error. */
+    public static final int MOUNT_FAILED = 10;
+}

@@ -1,0 +1,253 @@
+package dev.vhdxmount.mount.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vhdxmount.mount.fuse.DiskFileSystem;
+import dev.vhdxmount.mount.fuse.FuseServer;
+import dev.vhdxmount.mount.fuse.ImageTimes;
+import dev.vhdxmount.mount.fuse.MountOptions;
+import dev.vhdxmount.mount.fuse.Ownership;
+import dev.vhdxmount.mount.os.IoReasons;
+import dev.vhdxmount.mount.session.Background;
+import dev.vhdxmount.mount.session.FuseBinding;
+import dev.vhdxmount.mount.session.FuseEnvironment;
+import dev.vhdxmount.mount.session.MountFailure;
+import dev.vhdxmount.mount.session.MountPoints;
+import dev.vhdxmount.mount.session.MountSession;
+import dev.vhdxmount.mount.session.Readahead;
+import dev.vhdxmount.vhdx.OpenOptions;
+import dev.vhdxmount.vhdx.VirtualDisk;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code vhdx-mount [OPTIONS] IMAGE MOUNTPOINT}: serves the image's virtual disk as the read-only file
+ * MOUNTPOINT/disk.raw, the way FUSE tools such as sshfs and vhdimount behave: in the background once the mount is
+ * ready, or attached with {@code -f}; ended by {@code fusermount -u MOUNTPOINT}.
+ *
+ * <p>Checks go from cheap to expensive (image readable, mountpoint, FUSE device, libfuse, then the VHDX itself), so
+ * that the commonest mistakes fail at once with their own message and {@link ExitCode}.
+ */
+@Command(name = "vhdx-mount", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        customSynopsis = "vhdx-mount [OPTIONS] IMAGE MOUNTPOINT",
+        description = {
+            "Mount the virtual disk of a VHDX image read-only: MOUNTPOINT then holds one file, disk.raw, whose bytes"
+                    + " are the disk's. Use it like any raw disk image (losetup, sfdisk, mount -o ro,loop, dd).",
+            "",
+            "Returns once the mount is ready and keeps serving in the background; unmount with"
+                    + " 'fusermount -u MOUNTPOINT' (or 'umount MOUNTPOINT' as root).",
+            ""},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  vhdx-mount disk.vhdx /mnt/vhdx && sfdisk -l /mnt/vhdx/disk.raw",
+            "  vhdx-mount -o allow_other --log-file /var/log/vhdx-mount.log disk.vhdx /mnt/vhdx",
+            "  vhdx-mount -f -v child.vhdx /mnt/vhdx          # stay attached, debug log on the terminal",
+            "  vhdx-mount --parent base.vhdx child.vhdx /mnt/vhdx",
+            "  vhdx-mount --clear-stale disk.vhdx /mnt/vhdx    # after the last server was killed (kill -9, OOM)",
+            "  loop=$(losetup -r -f --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part",
+            "  fusermount -u /mnt/vhdx",
+            "",
+            "Exit status:",
+            "   0  mounted, and later unmounted cleanly (fusermount -u, umount, Ctrl-C, SIGTERM)",
+            "   1  internal error (a bug)",
+            "   2  bad command line",
+            "   3  image missing or unreadable",
+            "   4  not a VHDX (the message says what it looks like)",
+            "   5  corrupt or truncated VHDX",
+            "   6  VHDX feature not supported",
+            "   7  parent of a differencing image not found",
+            "   8  mountpoint missing, not a directory, not empty, already mounted, or stale",
+            "   9  FUSE unavailable: /dev/fuse missing or not permitted, or libfuse 2 not installed",
+            "  10  libfuse could not mount"})
+public final class MountCommand implements Callable<Integer> {
+    public static final String PROGRAM = "vhdx-mount";
+    private static final Logger log = LoggerFactory.getLogger(MountCommand.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The VHDX file (opened read-only, never written).")
+    Path image;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An empty directory.")
+    Path mountPoint;
+
+    @Option(names = {"-f", "--foreground"},
+            description = "Stay attached to the terminal and serve until unmounted or interrupted (Ctrl-C).")
+    boolean foreground;
+
+    @Option(names = "-o", paramLabel = "OPTIONS",
+            description = "Mount options, comma-separated, repeatable: allow_other (let other users read disk.raw),"
+                    + " allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL. Always in force: ro,"
+                    + " default_permissions, and the page cache kept across opens (kernel_cache).")
+    List<String> fuseOptions = new ArrayList<>();
+
+    @Option(names = "--clear-stale",
+            description = "If MOUNTPOINT is a stale FUSE mount (the process that served it died: 'Transport endpoint"
+                    + " is not connected'), unmount it first. A live mount is never touched.")
+    boolean clearStale;
+
+    @Mixin
+    ImageOptions imageOptions = new ImageOptions();
+
+    @Mixin
+    LoggingOptions logging = new LoggingOptions();
+
+    @Option(names = "--libfuse", paramLabel = "VERSION", converter = FuseBinding.Converter.class,
+            description = "Serve through this libfuse: 3 (the default where installed: reads spliced from the image)"
+                    + " or 2 (through jnr-fuse; the default where libfuse 3 is missing).")
+    FuseBinding libfuse;
+
+    @Option(names = "--readahead", paramLabel = "KIB",
+            description = "Readahead of the mount in KiB, as root (default: " + Readahead.DEFAULT_KIB + "; the"
+                    + " kernel's own is 128). 0 leaves the kernel's.")
+    int readahead = Readahead.DEFAULT_KIB;
+
+    @Option(names = Background.CHILD_OPTION, hidden = true)
+    boolean backgroundChild;
+
+    public static int run(String... args) {
+        return Cli.commandLine(new MountCommand(), PROGRAM).execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        Cli.checkLogging(spec, logging);
+        if (readahead < 0 || readahead > Readahead.MAX_KIB) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--readahead takes 0 to " + Readahead.MAX_KIB
+                    + " (KiB), not " + readahead);
+        }
+        MountOptions mountOptions;
+        try {
+            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        try {
+            Logging.configure(PROGRAM, logging);
+            if (backgroundChild) {
+                // started in the caller's folder (by scripts/vhdx-mount) or in / (by Background): it leaves that
+                // folder once ready, so from here on no path is relative
+                useAbsolutePaths();
+                Background.leaveTerminalSession();
+            } else if (!foreground) {
+                return Background.startAndWait(childArguments());
+            }
+            return mountAndServe(mountOptions);
+        } catch (CliError e) {
+            return Cli.fail(log, logging, e);
+        } catch (MountFailure e) {
+            return Cli.fail(log, logging, new CliError(ExitCode.of(e.kind()), e.getMessage(), e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Cli.internalError(log, e);
+        } catch (RuntimeException | LinkageError e) {
+            return Cli.internalError(log, e);
+        }
+    }
+
+    private int mountAndServe(MountOptions options) throws CliError, MountFailure, InterruptedException {
+        OpenOptions openOptions = imageOptions.toOpenOptions();
+        Images.checkReadable(image, openOptions);
+        Path mounted = MountPoints.check(mountPoint, options.nonEmpty(), clearStale);
+        FuseEnvironment.checkDevice();
+        FuseBinding binding = FuseEnvironment.chooseBinding(libfuse);
+        try (VirtualDisk disk = Images.open(image, openOptions.withFileOpener(binding.fileOpener()))) {
+            DiskFileSystem fs = DiskFileSystem.of(disk, imageTimes(), ownership(options));
+            String diskRaw = mounted.resolve(DiskFileSystem.DISK_FILE).toString();
+            String advice = DiskAdvice.losetup(disk.logicalSectorSize(), diskRaw);
+            if (advice != null) {
+                log.warn(advice);
+            }
+            FuseServer server = binding.server(fs);
+            log.debug("serving through {}", server.description());
+            MountSession session = new MountSession(server, mounted, options);
+            session.start();
+            session.awaitReady(READY_TIMEOUT);
+            Readahead.set(mounted, readahead);
+            log.info("serving {} ({} bytes) as {}; unmount with 'fusermount -u {}'", Logging.show(image),
+                    disk.size(), diskRaw, mounted);
+            if (backgroundChild) {
+                Background.reportReadyAndDetach();
+            }
+            int status = session.awaitEnd();
+            if (status != 0) {
+                throw new CliError(ExitCode.MOUNT_FAILED, "the FUSE session on " + mounted + " ended with status "
+                        + status);
+            }
+            log.info("{} unmounted; exiting with status 0", mounted);
+            return ExitCode.OK;
+        } catch (IOException e) {
+            // only close() is left to throw here: the disk is read-only, so nothing is lost
+            log.warn("closing {}: {}", Logging.show(image), IoReasons.reason(e));
+            return ExitCode.OK;
+        }
+    }
+
+    private ImageTimes imageTimes() throws CliError {
+        try {
+            return ImageTimes.of(image);
+        } catch (IOException e) {
+            throw new CliError(ExitCode.IMAGE_UNREADABLE,
+                    Logging.show(image) + ": cannot read its attributes: " + IoReasons.reason(e), e);
+        }
+    }
+
+    private static Ownership ownership(MountOptions options) throws CliError {
+        try {
+            return options.ownership(Ownership.ofThisProcess());
+        } catch (IOException e) {
+            throw new CliError(ExitCode.SOFTWARE, "cannot read this process's user and group: "
+                    + IoReasons.reason(e), e);
+        }
+    }
+
+    private void useAbsolutePaths() {
+        image = image.toAbsolutePath();
+        mountPoint = mountPoint.toAbsolutePath();
+        imageOptions.parents.replaceAll(Path::toAbsolutePath);
+        if (logging.logFile != null) {
+            logging.logFile = logging.logFile.toAbsolutePath();
+        }
+    }
+
+    /** The arguments for the serving child of a background mount: ours, with absolute paths (it runs in /). */
+    List<String> childArguments() {
+        List<String> args = new ArrayList<>(List.of(PROGRAM, Background.CHILD_OPTION));
+        args.addAll(logging.toArguments());
+        args.addAll(imageOptions.toArguments());
+        if (clearStale) {
+            args.add("--clear-stale");
+        }
+        if (libfuse != null) {
+            args.add("--libfuse");
+            args.add(libfuse.version);
+        }
+        if (readahead != Readahead.DEFAULT_KIB) {
+            args.add("--readahead=" + readahead);
+        }
+        for (String option : fuseOptions) {
+            args.add("-o");
+            args.add(option);
+        }
+        args.add("--");
+        args.add(image.toAbsolutePath().toString());
+        args.add(mountPoint.toAbsolutePath().toString());
+        return args;
+    }
+}

@@ -1,0 +1,368 @@
+package dev.vhdxmount.mount.fuse.libfuse3;
+
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.*;
+
+import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.kenai.jffi.MemoryIO;
+
+import dev.vhdxmount.mount.fuse.DiskFileSystem;
+import dev.vhdxmount.mount.fuse.DiskFileSystem.FileError;
+import dev.vhdxmount.mount.fuse.FuseServer;
+import dev.vhdxmount.mount.fuse.MountOptions;
+import dev.vhdxmount.mount.fuse.UnsupportedLibfuse;
+import dev.vhdxmount.mount.os.LibC;
+import dev.vhdxmount.vhdx.io.FileOpener;
+import jnr.constants.platform.Errno;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * {@link DiskFileSystem} served through libfuse 3's low-level API: each callback turns libfuse's inode-based call into
+ * the model's and its answer (or errno) back into libfuse's reply. Reads are answered by {@link ReadReply}, which
+ * splices the image's own file ranges into the kernel. Nothing served ever changes, so the kernel may cache
+ * attributes, names and data for as long as it likes ({@code keep_cache} on every open: a second read of the disk
+ * comes from the page cache).
+ *
+ * <p>libfuse calls back on the loop thread, which is a Java thread ({@code fuse_session_loop}). Every callback replies
+ * exactly once and catches everything: a failure is EIO and a log line, never a dead mount. Operations that would
+ * write are left unset, so libfuse answers ENOSYS; the mount is read-only, so the kernel refuses them with EROFS
+ * before they get here.
+ */
+public final class Libfuse3Server implements FuseServer {
+    /**
+     * The largest read request the kernel may send (mount option max_read). At libfuse 3's own limit, 1 MiB, a reply
+     * needs a pipe larger than the kernel's pipe-max-size (1 MiB): libfuse's F_SETPIPE_SZ fails, and from then on it
+     * answers every read with an allocation, a read and a copy instead of a splice (docs/benchmarks.md).
+     */
+    static final int MAX_READ = 512 * 1024;
+    private static final int DIRECTORY_BUFFER = 4096;
+
+    private static final Logger log = LoggerFactory.getLogger(Libfuse3Server.class);
+    private static final MemoryIO MEMORY = MemoryIO.getInstance();
+
+    private final Fuse3Library fuse;
+    /** The loaded release, and the layout of the structures that differ between releases. */
+    private final Fuse3Abi.Release release;
+    private final Fuse3Abi abi;
+    private final Runtime runtime;
+    private final DiskFileSystem fs;
+    private final ReadReply reads;
+    /** The callbacks, held here so that the collector cannot free them while libfuse may call them. */
+    private final List<Object> callbacks = new ArrayList<>();
+    private final Pointer ops;
+    /** One struct stat, one fuse_entry_param, one struct statvfs and a directory listing: the loop is one thread. */
+    private final Pointer stat;
+    private final Pointer entry;
+    private final Pointer statvfs;
+    private final Pointer directory;
+    private volatile Runnable onReady = () -> {};
+
+    /**
+     * @throws LinkageError        when libfuse 3 cannot be loaded (see {@link #probeLibrary})
+     * @throws UnsupportedLibfuse when it is a release whose structures this binding does not know
+     */
+    public Libfuse3Server(DiskFileSystem fs) throws UnsupportedLibfuse {
+        this(Fuse3Library.load(), fs, LibC.load());
+    }
+
+    /** Over {@code fuse}, a real libfuse 3 or a test's stand-in; {@code libc} null: replies are copied. */
+    Libfuse3Server(Fuse3Library fuse, DiskFileSystem fs, LibC libc) throws UnsupportedLibfuse {
+        this.fuse = fuse;
+        this.release = Fuse3Abi.Release.parse(fuse.fuse_pkgversion());
+        this.abi = Fuse3Abi.of(release);
+        this.runtime = Runtime.getSystemRuntime();
+        this.fs = fs;
+        this.stat = Memory.allocateDirect(runtime, STAT_SIZEOF, true);
+        this.entry = Memory.allocateDirect(runtime, ENTRY_SIZE, true);
+        this.statvfs = Memory.allocateDirect(runtime, STATVFS_SIZEOF, true);
+        this.directory = Memory.allocateDirect(runtime, DIRECTORY_BUFFER, true);
+        this.ops = Memory.allocateDirect(runtime, OPS_SIZE, true);
+        this.reads = new ReadReply(fuse, abi, libc);
+        register(OP_INIT, Fuse3Library.Init.class, (Fuse3Library.Init) this::init);
+        register(OP_DESTROY, Fuse3Library.Destroy.class, (Fuse3Library.Destroy) userdata -> log.debug(
+                "FUSE session destroyed"));
+        register(OP_LOOKUP, Fuse3Library.Lookup.class, (Fuse3Library.Lookup) this::lookup);
+        register(OP_FORGET, Fuse3Library.Forget.class, (Fuse3Library.Forget) (req, ino, n) -> fuse.fuse_reply_none(req));
+        register(OP_GETATTR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::getattr);
+        register(OP_OPEN, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::open);
+        register(OP_READ, Fuse3Library.ReadOp.class, (Fuse3Library.ReadOp) this::read);
+        register(OP_RELEASE, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::release);
+        register(OP_OPENDIR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::opendir);
+        register(OP_READDIR, Fuse3Library.ReadOp.class, (Fuse3Library.ReadOp) this::readdir);
+        register(OP_RELEASEDIR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::release);
+        register(OP_STATFS, Fuse3Library.Statfs.class, (Fuse3Library.Statfs) this::statfs);
+    }
+
+    /**
+     * Loads libfuse 3 and checks that its release is one whose structures this binding knows, to report a missing or
+     * unknown library before anything is opened.
+     *
+     * @return null when it loads and is known; else the failure, an {@link UnsupportedLibfuse} for an unknown release
+     */
+    public static Throwable probeLibrary() {
+        try {
+            Fuse3Abi.of(Fuse3Abi.Release.parse(Fuse3Library.load().fuse_pkgversion()));
+            return null;
+        } catch (Throwable e) {
+            return e;
+        }
+    }
+
+    /** How the image files must be opened for this server: with OS descriptors that replies can splice from. */
+    public static FileOpener fileOpener() {
+        return new DescriptorOpener();
+    }
+
+    private <T> void register(int slot, Class<T> type, T callback) {
+        callbacks.add(callback);
+        ops.putAddress(slot * 8L, runtime.getClosureManager().getClosurePointer(type, callback).address());
+    }
+
+    @Override
+    public String description() {
+        return "libfuse " + release + " (" + Fuse3Library.Loaded.name() + ", low-level API through jnr-ffi; reads"
+                + " spliced from the image)";
+    }
+
+    /**
+     * libfuse 3's words for the options: the read size, and the shared ones. {@code nonempty} is not passed: libfuse
+     * 3 refuses it, and mounts over a directory with entries anyway.
+     */
+    static List<String> arguments(MountOptions options) {
+        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-o", "max_read=" + MAX_READ));
+        for (String option : options.libfuseOptions()) {
+            argv.add("-o");
+            argv.add(option);
+        }
+        return argv;
+    }
+
+    @Override
+    public int serve(Path mountPoint, MountOptions options, Runnable ready) {
+        this.onReady = ready;
+        List<String> argv = arguments(options);
+        log.debug("fuse_session_new {}", argv);
+        List<Pointer> strings = new ArrayList<>();
+        Pointer array = Memory.allocateDirect(runtime, 8L * (argv.size() + 1), true);
+        for (int i = 0; i < argv.size(); i++) {
+            byte[] bytes = (argv.get(i) + '\0').getBytes(StandardCharsets.UTF_8);
+            Pointer string = Memory.allocateDirect(runtime, bytes.length);
+            string.put(0, bytes, 0, bytes.length);
+            strings.add(string);
+            array.putAddress(8L * i, string.address());
+        }
+        Pointer args = Memory.allocateDirect(runtime, ARGS_SIZE, true);
+        args.putInt(ARGS_ARGC, argv.size());
+        args.putAddress(ARGS_ARGV, array.address());
+        args.putInt(ARGS_ALLOCATED, 0);
+        try {
+            long session = newSession(args);
+            if (session == 0) {
+                log.debug("fuse_session_new failed (libfuse said why above)");
+                return 1;
+            }
+            try {
+                if (fuse.fuse_session_mount(session, mountPoint.toString()) != 0) {
+                    return 1;
+                }
+                int status = fuse.fuse_session_loop(session);
+                fuse.fuse_session_unmount(session);
+                log.debug("FUSE loop ended with status {}", status);
+                return status;
+            } finally {
+                fuse.fuse_session_destroy(session);
+            }
+        } finally {
+            reads.close();
+            // libfuse holds pointers into these until the session is destroyed: keep them from the collector till here
+            Reference.reachabilityFence(strings);
+            Reference.reachabilityFence(array);
+            Reference.reachabilityFence(args);
+        }
+    }
+
+    /**
+     * From 3.17 on, libfuse's header turns {@code fuse_session_new} into {@code fuse_session_new_versioned} with the
+     * release the caller was built for: this binding speaks the loaded release's own layout, so it names that one.
+     */
+    private long newSession(Pointer args) {
+        if (!abi.versionedSessionNew()) {
+            return fuse.fuse_session_new(args, ops, OPS_SIZE, null);
+        }
+        Pointer version = Memory.allocateDirect(runtime, VERSION_SIZEOF, true);
+        version.putInt(VERSION_MAJOR, release.major());
+        version.putInt(VERSION_MINOR, release.minor());
+        version.putInt(VERSION_HOTFIX, release.hotfix());
+        return Fuse3Library.loadVersioned().fuse_session_new_versioned(args, ops, OPS_SIZE, version, null);
+    }
+
+    void init(long userdata, long conn) {
+        try {
+            // libfuse refuses a session whose init says another max_read than its mount option
+            MEMORY.putInt(conn + CONN_MAX_READ, MAX_READ);
+            int capable = MEMORY.getInt(conn + CONN_CAPABLE);
+            if ((capable & CAP_SPLICE_WRITE) != 0) {
+                MEMORY.putInt(conn + CONN_WANT, MEMORY.getInt(conn + CONN_WANT) | CAP_SPLICE_WRITE);
+            }
+            log.debug("FUSE session initialised; the kernel {} splice replies",
+                    (capable & CAP_SPLICE_WRITE) != 0 ? "takes" : "does not take");
+            onReady.run();
+        } catch (Throwable t) {
+            log.error("internal error in init", t);
+        }
+    }
+
+    void lookup(long req, long parent, Pointer name) {
+        try {
+            DiskFileSystem.File file = fs.lookup(parent, name.getString(0, 256, StandardCharsets.UTF_8));
+            long e = entry.address();
+            MEMORY.putLong(e + ENTRY_INO, file.inode());
+            MEMORY.putLong(e + ENTRY_GENERATION, 0);
+            fillStat(e + ENTRY_ATTR, fs.attributes(file.inode()));
+            MEMORY.putDouble(e + ENTRY_ATTR_TIMEOUT, DiskFileSystem.CACHE_SECONDS);
+            MEMORY.putDouble(e + ENTRY_ENTRY_TIMEOUT, DiskFileSystem.CACHE_SECONDS);
+            fuse.fuse_reply_entry(req, e);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "lookup", t);
+        }
+    }
+
+    void getattr(long req, long ino, long fileInfo) {
+        try {
+            fillStat(stat.address(), fs.attributes(ino));
+            fuse.fuse_reply_attr(req, stat.address(), DiskFileSystem.CACHE_SECONDS);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "getattr", t);
+        }
+    }
+
+    private static void fillStat(long st, DiskFileSystem.Attributes a) {
+        MEMORY.setMemory(st, STAT_SIZEOF, (byte) 0);
+        MEMORY.putLong(st + STAT_INO, a.inode());
+        MEMORY.putInt(st + STAT_MODE, a.mode());
+        MEMORY.putLong(st + STAT_NLINK, a.links());
+        MEMORY.putLong(st + STAT_SIZE, a.size());
+        MEMORY.putLong(st + STAT_BLOCKS, a.blocks());
+        MEMORY.putInt(st + STAT_UID, a.uid());
+        MEMORY.putInt(st + STAT_GID, a.gid());
+        MEMORY.putLong(st + STAT_BLKSIZE, DiskFileSystem.BLOCK_SIZE);
+        putTime(st + STAT_ATIME, a.atime());
+        putTime(st + STAT_MTIME, a.mtime());
+        putTime(st + STAT_CTIME, a.ctime());
+    }
+
+    private static void putTime(long timespec, FileTime time) {
+        long nanos = time.to(TimeUnit.NANOSECONDS);
+        MEMORY.putLong(timespec, Math.floorDiv(nanos, 1_000_000_000L));
+        MEMORY.putLong(timespec + TIMESPEC_NSEC, Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    void open(long req, long ino, long fileInfo) {
+        try {
+            fs.open(ino, MEMORY.getInt(fileInfo + FI_FLAGS));
+            MEMORY.putInt(fileInfo + FI_BITS, MEMORY.getInt(fileInfo + FI_BITS) | FI_KEEP_CACHE | abi.fiNoflush);
+            fuse.fuse_reply_open(req, fileInfo);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "open", t);
+        }
+    }
+
+    void release(long req, long ino, long fileInfo) {
+        fuse.fuse_reply_err(req, 0);
+    }
+
+    void read(long req, long ino, long size, long offset, long fileInfo) {
+        DiskFileSystem.Read read;
+        try {
+            read = fs.read(ino, offset, size);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+            return;
+        } catch (Throwable t) {
+            internalError(req, "read", t);
+            return;
+        }
+        int status;
+        try {
+            status = read.length() == 0 ? fuse.fuse_reply_buf(req, 0, 0) : reads.reply(req, read);
+        } catch (Throwable t) {
+            status = fuse.fuse_reply_err(req, fs.readFailed(t, fs.nameOf(ino), size, offset));
+        }
+        if (status != 0) {
+            log.debug("{}: the reply to a read of {} bytes at {} was not sent (errno {})", fs.nameOf(ino), size,
+                    offset, -status);
+        }
+    }
+
+    void opendir(long req, long ino, long fileInfo) {
+        try {
+            fs.openDirectory(ino);
+            fuse.fuse_reply_open(req, fileInfo);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "opendir", t);
+        }
+    }
+
+    void readdir(long req, long ino, long size, long offset, long fileInfo) {
+        try {
+            long room = Math.min(size, DIRECTORY_BUFFER);
+            long used = 0;
+            for (DiskFileSystem.DirectoryEntry e : fs.list(ino, offset)) {
+                fillStat(stat.address(), fs.attributes(e.inode()));
+                // the offset given with an entry is where the next listing resumes
+                long needed = fuse.fuse_add_direntry(req, directory.address() + used, room - used, e.name(),
+                        stat.address(), e.next());
+                if (needed > room - used) {
+                    break;
+                }
+                used += needed;
+            }
+            fuse.fuse_reply_buf(req, directory.address(), used);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "readdir", t);
+        }
+    }
+
+    void statfs(long req, long ino) {
+        try {
+            DiskFileSystem.Statistics s = fs.statistics();
+            long v = statvfs.address();
+            MEMORY.setMemory(v, STATVFS_SIZEOF, (byte) 0);
+            MEMORY.putLong(v + STATVFS_BSIZE, DiskFileSystem.BLOCK_SIZE);
+            MEMORY.putLong(v + STATVFS_FRSIZE, DiskFileSystem.BLOCK_SIZE);
+            MEMORY.putLong(v + STATVFS_BLOCKS, s.blocks());
+            MEMORY.putLong(v + STATVFS_FILES, s.files());
+            MEMORY.putLong(v + STATVFS_FLAG, ST_RDONLY | ST_NOSUID | ST_NODEV);
+            MEMORY.putLong(v + STATVFS_NAMEMAX, 255);
+            fuse.fuse_reply_statfs(req, v);
+        } catch (Throwable t) {
+            internalError(req, "statfs", t);
+        }
+    }
+
+    private void internalError(long req, String operation, Throwable t) {
+        log.error("internal error in {}", operation, t);
+        fuse.fuse_reply_err(req, Errno.EIO.intValue());
+    }
+}

@@ -1,0 +1,268 @@
+package dev.vhdxmount.mount.fuse.libfuse3;
+
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUFVEC_BUF;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUFVEC_COUNT;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUFVEC_IDX;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUFVEC_OFF;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_FD;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_FD_RETRY;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_FLAGS;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_IS_FD;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_MEM;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_POS;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_SIZE;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.kenai.jffi.MemoryIO;
+
+import dev.vhdxmount.mount.fuse.DiskFileSystem;
+import dev.vhdxmount.mount.os.LibC;
+import dev.vhdxmount.vhdx.ExtentSink;
+import dev.vhdxmount.vhdx.VirtualDisk;
+import dev.vhdxmount.vhdx.error.StorageException;
+import dev.vhdxmount.vhdx.io.FileByteSource;
+
+/**
+ * Answers one read of disk.raw without copying the image's bytes through Java: the core says where each piece of the
+ * range lives ({@link VirtualDisk#locate}), and the pieces are assembled, in order, in a {@link ReplyPipe}: image file
+ * ranges spliced from the image's descriptors, zeros and the few bytes only the core can produce (a replayed log's)
+ * mapped from memory. libfuse then moves the whole pipe to the kernel. Every piece is checked as it goes in, so a
+ * storage error or a file cut short fails the read (the caller answers EIO) instead of sending a short reply, which
+ * the kernel would take for the end of disk.raw.
+ *
+ * <p>Neighbouring pieces of one kind are merged into one splice (file ranges that follow each other in one file) or
+ * one mapping (zeros, and the bytes read here, which live at their own place in their region). Replies under two
+ * pages are copied (libfuse copies those itself anyway), as are replies of more pieces than a pipe holds well, and
+ * every reply where no pipe can be had.
+ *
+ * <p>Not thread-safe: one instance serves one thread and reuses its native memory and pipe for every reply.
+ */
+final class ReadReply implements ExtentSink, AutoCloseable {
+    /** The largest read libfuse 3 asks for: 256 pages (FUSE_MAX_MAX_PAGES). Larger ones are copied through memory. */
+    static final int MAX_READ = 1 << 20;
+    /** Replies below this are copied: libfuse splices only from two pages up. */
+    static final int SMALL = 8192;
+    /** Pieces one spliced reply may have; past that (a sector bitmap alternating every few sectors) it is copied. */
+    static final int MAX_PIECES = 64;
+
+    private static final Logger log = LoggerFactory.getLogger(ReadReply.class);
+    private static final MemoryIO MEMORY = MemoryIO.getInstance();
+    private static final int NONE = 0;
+    private static final int FILE = 1;
+    private static final int MEMORY_PIECE = 2;
+
+    private final Fuse3Library fuse;
+    /** Null where no pipe could be had: every reply is then copied. */
+    private final ReplyPipe pipe;
+    /** A fuse_bufvec of one buffer, the pipe, in the loaded release's layout. */
+    private final long bufvec;
+    private final long zeros;
+    private final long scratch;
+    private final ByteBuffer scratchView;
+
+    // the reply being built: its disk, the bytes described so far, and the last piece, not yet in the pipe
+    private VirtualDisk disk;
+    private long start;
+    private int done;
+    private int pieces;
+    private int pendingKind;
+    private FileByteSource pendingFile;
+    /** The pending piece's file offset (a file piece) or address (memory). */
+    private long pendingAt;
+    private int pendingLength;
+    /** Where in the reply the pending piece starts. */
+    private int pendingStart;
+
+    ReadReply(Fuse3Library fuse, Fuse3Abi abi, LibC libc) {
+        this.fuse = fuse;
+        this.bufvec = MEMORY.allocateMemory(BUFVEC_BUF + abi.bufSizeof, true);
+        this.zeros = MEMORY.allocateMemory(MAX_READ, true);
+        this.scratch = MEMORY.allocateMemory(MAX_READ, false);
+        if (bufvec == 0 || zeros == 0 || scratch == 0) {
+            freeMemory();
+            throw new OutOfMemoryError("cannot allocate the native buffers for read replies");
+        }
+        this.scratchView = MEMORY.newDirectByteBuffer(scratch, MAX_READ);
+        // written, not merely allocated: untouched memory maps the kernel's shared zero page, which the kernel's
+        // fast page pinning refuses, and every reply of zeros then took the slow path
+        MEMORY.setMemory(zeros, MAX_READ, (byte) 0);
+        this.pipe = libc == null ? null : ReplyPipe.open(libc, MAX_READ);
+    }
+
+    /**
+     * Replies to a read, checked and cut at the end of its file by the model.
+     *
+     * @return libfuse's result: 0, or a negative errno when the reply could not be sent (the request was
+     *         interrupted, say)
+     * @throws IOException when the core cannot map or read the range, or the storage fails; nothing has been replied
+     *                     then
+     */
+    int reply(long req, DiskFileSystem.Read read) throws IOException {
+        disk = read.content();
+        long offset = read.offset();
+        int length = read.length();
+        if (pipe == null || length < SMALL || length > pipe.size() / 2) {
+            return replyCopy(req, offset, length);
+        }
+        start = offset;
+        done = 0;
+        pieces = 0;
+        pendingKind = NONE;
+        boolean whole;
+        try {
+            whole = disk.locate(offset, length, this) && flush() && done == length;
+        } catch (IOException | RuntimeException e) {
+            pipe.clear(scratch, MAX_READ);
+            throw e;
+        }
+        if (!whole) {
+            pipe.clear(scratch, MAX_READ);
+            return replyCopy(req, offset, length);
+        }
+        long buf = bufvec + BUFVEC_BUF;
+        MEMORY.putLong(bufvec + BUFVEC_COUNT, 1);
+        MEMORY.putLong(bufvec + BUFVEC_IDX, 0);
+        MEMORY.putLong(bufvec + BUFVEC_OFF, 0);
+        MEMORY.putLong(buf + BUF_SIZE, length);
+        MEMORY.putInt(buf + BUF_FLAGS, BUF_IS_FD | BUF_FD_RETRY);
+        MEMORY.putLong(buf + BUF_MEM, 0);
+        MEMORY.putInt(buf + BUF_FD, pipe.readDescriptor());
+        MEMORY.putLong(buf + BUF_POS, 0);
+        int status = fuse.fuse_reply_data(req, bufvec, 0);
+        int left = pipe.held();
+        if (left != 0) {
+            // the next reply must not start with this one's leftovers
+            if (status == 0) {
+                log.warn("libfuse sent a read reply of {} bytes but left {} in the pipe; emptied", length, left);
+            }
+            pipe.clear(scratch, MAX_READ);
+        }
+        return status;
+    }
+
+    @Override
+    public boolean inFile(FileByteSource file, long fileOffset, int length) throws IOException {
+        if (file.descriptor() < 0) {
+            return read(start + done, length);
+        }
+        if (pendingKind == FILE && pendingFile == file && pendingAt + pendingLength == fileOffset) {
+            pendingLength += length;
+        } else if (!begin(FILE, fileOffset, length)) {
+            return false;
+        } else {
+            pendingFile = file;
+        }
+        done += length;
+        return true;
+    }
+
+    @Override
+    public boolean zeros(int length) throws IOException {
+        return memory(zeros + done, length);
+    }
+
+    @Override
+    public boolean read(long virtualOffset, int length) throws IOException {
+        readInto(scratchView.duplicate().position(done).limit(done + length), virtualOffset);
+        return memory(scratch + done, length);
+    }
+
+    private boolean memory(long address, int length) throws IOException {
+        if (pendingKind == MEMORY_PIECE && pendingAt + pendingLength == address) {
+            pendingLength += length;
+        } else if (!begin(MEMORY_PIECE, address, length)) {
+            return false;
+        }
+        done += length;
+        return true;
+    }
+
+    /** Puts the pending piece into the pipe and makes this one pending; false when the reply should be copied. */
+    private boolean begin(int kind, long at, int length) throws IOException {
+        if (!flush() || ++pieces > MAX_PIECES) {
+            return false;
+        }
+        pendingKind = kind;
+        pendingAt = at;
+        pendingLength = length;
+        pendingStart = done;
+        return true;
+    }
+
+    /** Puts the pending piece into the pipe; false when the pipe is full. */
+    private boolean flush() throws IOException {
+        int kind = pendingKind;
+        pendingKind = NONE;
+        if (kind == MEMORY_PIECE) {
+            return pipe.map(pendingAt, pendingLength) != ReplyPipe.FULL;
+        }
+        if (kind == FILE) {
+            int n;
+            try {
+                n = pipe.splice(pendingFile, pendingAt, pendingLength);
+            } catch (StorageException e) {
+                throw e.atVirtualOffset(start + pendingStart + e.fileOffset() - pendingAt);
+            }
+            if (n == ReplyPipe.FULL) {
+                return false;
+            }
+            if (n < pendingLength) {
+                // the file was cut short since it was opened: the core reads the rest, and says what is missing
+                int rest = pendingLength - n;
+                readInto(scratchView.duplicate().position(pendingStart + n).limit(pendingStart + pendingLength),
+                        start + pendingStart + n);
+                return pipe.map(scratch + pendingStart + n, rest) != ReplyPipe.FULL;
+            }
+        }
+        return true;
+    }
+
+    /** Fills {@code dst} from the disk at {@code virtualOffset} (the disk is long enough: the caller cut the read). */
+    private void readInto(ByteBuffer dst, long virtualOffset) throws IOException {
+        int wanted = dst.remaining();
+        if (disk.read(virtualOffset, dst) != wanted) {
+            throw new IOException("the virtual disk returned less than " + wanted + " bytes at offset "
+                    + virtualOffset + " before its end (" + disk.size() + ")");
+        }
+    }
+
+    /** Reads the whole range here, then replies with it from memory. */
+    private int replyCopy(long req, long offset, int length) throws IOException {
+        if (length <= MAX_READ) {
+            readInto(scratchView.duplicate().limit(length), offset);
+            return fuse.fuse_reply_buf(req, scratch, length);
+        }
+        long memory = MEMORY.allocateMemory(length, false);
+        if (memory == 0) {
+            throw new IOException("cannot allocate " + length + " bytes for a read");
+        }
+        try {
+            readInto(MEMORY.newDirectByteBuffer(memory, length), offset);
+            return fuse.fuse_reply_buf(req, memory, length);
+        } finally {
+            MEMORY.freeMemory(memory);
+        }
+    }
+
+    /** Releases the pipe and the native buffers; the instance must not be used afterwards. */
+    @Override
+    public void close() {
+        if (pipe != null) {
+            pipe.close();
+        }
+        freeMemory();
+    }
+
+    private void freeMemory() {
+        for (long address : new long[] {bufvec, zeros, scratch}) {
+            if (address != 0) {
+                MEMORY.freeMemory(address);
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.vhdxmount.mount.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import dev.vhdxmount.mount.Main;
+import dev.vhdxmount.mount.session.Background;
+import dev.vhdxmount.mount.session.FuseBinding;
+import picocli.CommandLine;
+
+class MountCommandTest {
+
+    private static MountCommand parse(String... args) {
+        MountCommand command = new MountCommand();
+        new CommandLine(command).parseArgs(args);
+        return command;
+    }
+
+    @Test
+    void optionsAndArguments() {
+        MountCommand c = parse("-f", "-o", "allow_other,nonempty", "-o", "debug", "-v", "--log-file", "x.log",
+                "--parent", "base.vhdx", "--allow-truncated", "img.vhdx", "mnt");
+        assertTrue(c.foreground);
+        assertEquals(List.of("allow_other,nonempty", "debug"), c.fuseOptions);
+        assertTrue(c.logging.verbose);
+        assertEquals(Path.of("x.log"), c.logging.logFile);
+        assertEquals(List.of(Path.of("base.vhdx")), c.imageOptions.parents);
+        assertTrue(c.imageOptions.allowTruncated);
+        assertFalse(c.clearStale);
+        assertEquals(Path.of("img.vhdx"), c.image);
+        assertEquals(Path.of("mnt"), c.mountPoint);
+    }
+
+    @Test
+    void theBackgroundChildGetsTheSameOptionsWithAbsolutePaths() {
+        MountCommand c = parse("-q", "--log-file=x.log", "-p", "base.vhdx", "-o", "allow_other", "--clear-stale", "--",
+                "-odd.vhdx", "mnt");
+        List<String> args = c.childArguments();
+        assertEquals(List.of("vhdx-mount", Background.CHILD_OPTION), args.subList(0, 2));
+        MountCommand child = parse(args.subList(1, args.size()).toArray(String[]::new));
+        assertTrue(child.backgroundChild);
+        assertFalse(child.foreground);
+        assertTrue(child.logging.quiet);
+        assertTrue(child.clearStale);
+        assertEquals(Path.of("x.log").toAbsolutePath(), child.logging.logFile);
+        assertEquals(List.of(Path.of("base.vhdx").toAbsolutePath()), child.imageOptions.parents);
+        assertEquals(List.of("allow_other"), child.fuseOptions);
+        assertEquals(Path.of("-odd.vhdx").toAbsolutePath(), child.image);
+        assertEquals(Path.of("mnt").toAbsolutePath(), child.mountPoint);
+    }
+
+    @Test
+    void mountOptionsAreCheckedBeforeAnythingElseAndAnUnknownOneIsAUsageError() {
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "-o", "uid=1000,loop",
+                "/nonexistent/disk.vhdx", "/nonexistent/mnt")));
+        assertTrue(err.startsWith("vhdx-mount: -o loop: not an option vhdx-mount takes (it takes allow_other,"
+                + " allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL"), err);
+        err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "-o", "rw", "a", "b")));
+        assertTrue(err.startsWith("vhdx-mount: -o rw: the mount is read-only"), err);
+    }
+
+    @Test
+    void libfuseVersionIsTwoOrThreeAndTheChildGetsIt() {
+        assertEquals(FuseBinding.LIBFUSE2, parse("--libfuse", "2", "a.vhdx", "/mnt").libfuse);
+        MountCommand three = parse("--libfuse", "3", "a.vhdx", "/mnt");
+        assertEquals(FuseBinding.LIBFUSE3, three.libfuse);
+        assertTrue(String.join(" ", three.childArguments()).contains("--libfuse 3 "), three.childArguments()
+                .toString());
+        assertEquals(null, parse("a.vhdx", "/mnt").libfuse, "unset: chosen by what is installed");
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--libfuse", "4", "a", "b")));
+        assertTrue(err.contains("'4' is not a libfuse version vhdx-mount serves through (2 or 3)"), err);
+    }
+
+    @Test
+    void readaheadIs512KiBUnlessToldAndTheChildGetsAnyOther() {
+        assertEquals(512, parse("a.vhdx", "/mnt").readahead);
+        assertTrue(parse("a.vhdx", "/mnt").childArguments().stream().noneMatch(a -> a.startsWith("--readahead")));
+        assertTrue(parse("--readahead", "0", "a.vhdx", "/mnt").childArguments().contains("--readahead=0"));
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--readahead", "-1", "a",
+                "b")));
+        assertTrue(err.startsWith("vhdx-mount: --readahead takes 0 to 16384 (KiB), not -1"), err);
+    }
+
+    @Test
+    void usageErrorsExitWithStatus2AndOneHelpfulLine() {
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "only-one-argument")));
+        assertTrue(err.startsWith("vhdx-mount: Missing required parameter: 'MOUNTPOINT'"), err);
+        assertTrue(err.contains("Try 'vhdx-mount --help'"), err);
+        assertEquals(ExitCode.USAGE, Main.run("--no-such-option", "a", "b"));
+        assertEquals(ExitCode.USAGE, Main.run("-v", "-q", "a", "b"));
+        assertEquals(ExitCode.USAGE, Main.run("vhdx-info"));
+    }
+
+    @Test
+    void helpAndVersion() {
+        String help = stdoutOf(() -> assertEquals(ExitCode.OK, Main.run("--help")));
+        assertTrue(help.contains("Usage: vhdx-mount [OPTIONS] IMAGE MOUNTPOINT"), help);
+        assertTrue(help.contains("fusermount -u"), help);
+        assertTrue(help.contains("Exit status:"), help);
+        String version = stdoutOf(() -> assertEquals(ExitCode.OK, Main.run("vhdx-info", "--version")));
+        assertTrue(version.startsWith("vhdx-info "), version);
+        assertFalse(version.contains("unknown version"), version);
+    }
+
+    @Test
+    void aMissingImageInTheForeground() {
+        assertEquals(ExitCode.IMAGE_UNREADABLE, Main.run("-f", "/nonexistent/disk.vhdx", "/tmp"));
+        assertEquals(ExitCode.IMAGE_UNREADABLE, Main.run("vhdx-info", "/nonexistent/disk.vhdx"));
+    }
+
+    private static String stdoutOf(Runnable r) {
+        return captured(r, System.out, System::setOut);
+    }
+
+    private static String stderrOf(Runnable r) {
+        return captured(r, System.err, System::setErr);
+    }
+
+    private static String captured(Runnable r, PrintStream saved, java.util.function.Consumer<PrintStream> set) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        set.accept(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            set.accept(saved);
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+}
