@@ -133,7 +133,7 @@ final class SlowStorage implements AutoCloseable {
 
     /** Lets hung reads go, then unmounts the storage and ends slowfs. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         if (MountIt.isMounted(mount)) {
             try {
                 resume();
@@ -142,8 +142,13 @@ final class SlowStorage implements AutoCloseable {
             }
             MountIt.sh("fusermount3 -u '" + mount + "' 2>/dev/null || umount -l '" + mount + "'");
         }
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -85,7 +85,7 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-o " + option + ": needs a " + (radix == 8 ? "octal " : "")
+            throw new IllegalArgumentException("-o " + option + ": needs " + (radix == 8 ? "an octal " : "a ")
                     + "number");
         }
     }

@@ -1,0 +1,306 @@
+package dev.vhdxmount.mount.fuse.libfuse3;
+
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import com.kenai.jffi.MemoryIO;
+
+import dev.vhdxmount.mount.fuse.DiskFileSystem;
+import dev.vhdxmount.mount.fuse.FakeDisk;
+import dev.vhdxmount.mount.fuse.ImageTimes;
+import dev.vhdxmount.mount.fuse.MountOptions;
+import dev.vhdxmount.mount.fuse.Ownership;
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.OpenFlags;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * libfuse 3's callbacks without the kernel: each is called as libfuse would call it, and a stand-in libfuse records
+ * the one reply it sends (decoding the structures the binding filled in), for every call the model answers, and for
+ * what it refuses.
+ */
+class Libfuse3ServerTest {
+    private static final MemoryIO MEMORY = MemoryIO.getInstance();
+    private static final Runtime RUNTIME = Runtime.getSystemRuntime();
+    private static final long SIZE = 3 * 1024 * 1024 + 1234;
+    private static final FileTime MTIME = FileTime.fromMillis(1_700_000_000_123L);
+    private static final long ROOT = DiskFileSystem.ROOT;
+    private static final long DISK = ROOT + 1;
+
+    /** One reply: what libfuse was asked to send, and its decoded content. */
+    record Reply(String call, long req, Object value) {}
+
+    /** The attributes a reply carried, read back from its struct stat. */
+    record Stat(long ino, int mode, long nlink, long size, long blocks, int uid, int gid, long blksize,
+            long mtimeSeconds, long mtimeNanos) {}
+
+    private final List<Reply> replies = new ArrayList<>();
+    private final List<Pointer> memory = new ArrayList<>();
+    private String release = "3.14.0";
+    private FakeDisk disk = new FakeDisk(SIZE, 512);
+    private Libfuse3Server server;
+
+    @AfterEach
+    void reset() {
+        replies.clear();
+    }
+
+    private Libfuse3Server server() throws Exception {
+        DiskFileSystem fs = DiskFileSystem.of(disk, new ImageTimes(MTIME, MTIME, MTIME), new Ownership(1000, 1001, 0));
+        server = new Libfuse3Server(fakeFuse(), fs, null);
+        return server;
+    }
+
+    private static Stat stat(long st) {
+        return new Stat(MEMORY.getLong(st + STAT_INO), MEMORY.getInt(st + STAT_MODE), MEMORY.getLong(st + STAT_NLINK),
+                MEMORY.getLong(st + STAT_SIZE), MEMORY.getLong(st + STAT_BLOCKS), MEMORY.getInt(st + STAT_UID),
+                MEMORY.getInt(st + STAT_GID), MEMORY.getLong(st + STAT_BLKSIZE), MEMORY.getLong(st + STAT_MTIME),
+                MEMORY.getLong(st + STAT_MTIME + TIMESPEC_NSEC));
+    }
+
+    /** libfuse, as far as the callbacks use it: each reply is recorded, decoded. */
+    private Fuse3Library fakeFuse() {
+        return (Fuse3Library) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Fuse3Library.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "fuse_pkgversion" -> release;
+                    case "fuse_reply_err" -> record("err", args, args[1]);
+                    case "fuse_reply_none" -> record("none", args, null);
+                    case "fuse_reply_entry" -> {
+                        long e = (long) args[1];
+                        assertEquals(DiskFileSystem.CACHE_SECONDS, MEMORY.getDouble(e + ENTRY_ENTRY_TIMEOUT));
+                        assertEquals(DiskFileSystem.CACHE_SECONDS, MEMORY.getDouble(e + ENTRY_ATTR_TIMEOUT));
+                        assertEquals(MEMORY.getLong(e + ENTRY_INO), stat(e + ENTRY_ATTR).ino());
+                        yield record("entry", args, stat(e + ENTRY_ATTR));
+                    }
+                    case "fuse_reply_attr" -> {
+                        assertEquals(DiskFileSystem.CACHE_SECONDS, (double) args[2]);
+                        yield record("attr", args, stat((long) args[1]));
+                    }
+                    case "fuse_reply_open" -> record("open", args, MEMORY.getInt((long) args[1] + FI_BITS));
+                    case "fuse_reply_buf" -> {
+                        byte[] b = new byte[(int) (long) args[2]];
+                        MEMORY.getByteArray((long) args[1], b, 0, b.length);
+                        yield record("buf", args, b);
+                    }
+                    case "fuse_reply_statfs" -> {
+                        long v = (long) args[1];
+                        yield record("statfs", args, List.of(MEMORY.getLong(v + STATVFS_BSIZE),
+                                MEMORY.getLong(v + STATVFS_BLOCKS), MEMORY.getLong(v + STATVFS_FILES),
+                                MEMORY.getLong(v + STATVFS_FLAG), MEMORY.getLong(v + STATVFS_NAMEMAX)));
+                    }
+                    case "fuse_add_direntry" -> addDirectoryEntry((long) args[1], (long) args[2], (String) args[3],
+                            (long) args[4], (long) args[5]);
+                    default -> throw new AssertionError("a callback called " + method.getName());
+                });
+    }
+
+    private int record(String call, Object[] args, Object value) {
+        replies.add(new Reply(call, (long) args[0], value));
+        return 0;
+    }
+
+    /** What libfuse's fuse_add_direntry does: a struct fuse_dirent, 8-byte aligned, if it fits. */
+    private static long addDirectoryEntry(long buf, long room, String name, long stat, long next) {
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        long size = (24 + bytes.length + 7) & ~7L;
+        if (size <= room) {
+            MEMORY.putLong(buf, MEMORY.getLong(stat + STAT_INO));
+            MEMORY.putLong(buf + 8, next);
+            MEMORY.putInt(buf + 16, bytes.length);
+            MEMORY.putInt(buf + 20, MEMORY.getInt(stat + STAT_MODE) >>> 12);
+            MEMORY.putByteArray(buf + 24, bytes, 0, bytes.length);
+        }
+        return size;
+    }
+
+    /** Names and resume offsets of a readdir reply's entries. */
+    private static List<String> entries(byte[] reply) {
+        List<String> out = new ArrayList<>();
+        for (int at = 0; at < reply.length; ) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(reply).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            long ino = b.getLong(at);
+            long next = b.getLong(at + 8);
+            int length = b.getInt(at + 16);
+            out.add(new String(reply, at + 24, length, StandardCharsets.UTF_8) + " " + ino + " " + next);
+            at += (24 + length + 7) & ~7;
+        }
+        return out;
+    }
+
+    private Reply only() {
+        assertEquals(1, replies.size(), "one reply: " + replies);
+        Reply r = replies.get(0);
+        replies.clear();
+        return r;
+    }
+
+    private long fileInfo(int flags) {
+        Pointer fi = Memory.allocateDirect(RUNTIME, 64, true);
+        memory.add(fi);
+        fi.putInt(FI_FLAGS, flags);
+        return fi.address();
+    }
+
+    private Pointer name(String name) {
+        byte[] bytes = (name + '\0').getBytes(StandardCharsets.UTF_8);
+        Pointer p = Memory.allocateDirect(RUNTIME, 256, true); // the callback reads up to 256 bytes, as NAME_MAX
+        p.put(0, bytes, 0, bytes.length);
+        memory.add(p);
+        return p;
+    }
+
+    @Test
+    void initAsksForSplicedRepliesAndTheReadSizeAndSaysReady() throws Exception {
+        Libfuse3Server s = server();
+        int[] ready = {0};
+        java.lang.reflect.Field onReady = Libfuse3Server.class.getDeclaredField("onReady");
+        onReady.setAccessible(true);
+        onReady.set(s, (Runnable) () -> ready[0]++);
+        Pointer conn = Memory.allocateDirect(RUNTIME, 256, true);
+        conn.putInt(CONN_CAPABLE, CAP_SPLICE_WRITE | 1);
+        conn.putInt(CONN_WANT, 1);
+        s.init(0, conn.address());
+        assertEquals(Libfuse3Server.MAX_READ, conn.getInt(CONN_MAX_READ));
+        assertEquals(1 | CAP_SPLICE_WRITE, conn.getInt(CONN_WANT), "splice asked for, the rest kept");
+        assertEquals(1, ready[0]);
+        conn.putInt(CONN_CAPABLE, 0);
+        conn.putInt(CONN_WANT, 0);
+        s.init(0, conn.address());
+        assertEquals(0, conn.getInt(CONN_WANT), "not asked for where the kernel cannot");
+    }
+
+    @Test
+    void lookupAndGetattrDescribeTheRootAndDiskRaw() throws Exception {
+        Libfuse3Server s = server();
+        s.lookup(11, ROOT, name("disk.raw"));
+        Reply entry = only();
+        assertEquals("entry", entry.call());
+        assertEquals(11, entry.req());
+        assertEquals(new Stat(DISK, DiskFileSystem.S_IFREG | 0444, 1, SIZE, (SIZE + 511) / 512, 1000, 1001, 4096,
+                1_700_000_000L, 123_000_000L), entry.value());
+        s.getattr(12, ROOT, 0);
+        Stat root = (Stat) only().value();
+        assertEquals(DiskFileSystem.S_IFDIR | 0555, root.mode());
+        assertEquals(2, root.nlink());
+        s.getattr(13, DISK, 0);
+        assertEquals(entry.value(), only().value());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1,other,ENOENT", "2,x,ENOTDIR", "9,x,ENOENT"})
+    void lookupsOfAnythingElseAnswerTheirErrno(long parent, String name, String errno) throws Exception {
+        server().lookup(7, parent, name(name));
+        assertEquals(new Reply("err", 7, Errno.valueOf(errno).intValue()), only());
+    }
+
+    @Test
+    void getattrOfAnUnknownInode() throws Exception {
+        server().getattr(7, 42, 0);
+        assertEquals(new Reply("err", 7, Errno.ENOENT.intValue()), only());
+    }
+
+    @Test
+    void openKeepsTheCacheInTheLoadedReleasesBitsAndRefusesWriting() throws Exception {
+        for (String r : new String[] {"3.14.0", "3.14.1", "3.17.2"}) {
+            release = r;
+            Libfuse3Server s = server();
+            s.open(7, DISK, fileInfo(OpenFlags.O_RDONLY.intValue()));
+            Fuse3Abi abi = Fuse3Abi.of(Fuse3Abi.Release.parse(r));
+            assertEquals(new Reply("open", 7, FI_KEEP_CACHE | abi.fiNoflush), only(), "libfuse " + r);
+        }
+        Libfuse3Server s = server();
+        for (int flags : new int[] {OpenFlags.O_WRONLY.intValue(), OpenFlags.O_RDWR.intValue(),
+                OpenFlags.O_RDONLY.intValue() | OpenFlags.O_TRUNC.intValue()}) {
+            s.open(7, DISK, fileInfo(flags));
+            assertEquals(new Reply("err", 7, Errno.EROFS.intValue()), only());
+        }
+        s.open(7, ROOT, fileInfo(0));
+        assertEquals(new Reply("err", 7, Errno.EISDIR.intValue()), only());
+        s.opendir(8, ROOT, fileInfo(0));
+        assertEquals("open", only().call());
+        s.opendir(8, DISK, fileInfo(0));
+        assertEquals(new Reply("err", 8, Errno.ENOTDIR.intValue()), only());
+        s.release(9, DISK, fileInfo(0));
+        assertEquals(new Reply("err", 9, 0), only(), "release answers success");
+    }
+
+    @Test
+    void readdirListsInPiecesThatResume() throws Exception {
+        Libfuse3Server s = server();
+        s.readdir(7, ROOT, 4096, 0, 0);
+        assertEquals(List.of(". 1 1", ".. 1 2", "disk.raw 2 3"), entries((byte[]) only().value()));
+        s.readdir(7, ROOT, 60, 0, 0); // room for one entry of 32 bytes, not two
+        List<String> first = entries((byte[]) only().value());
+        assertEquals(List.of(". 1 1"), first);
+        s.readdir(7, ROOT, 4096, 1, 0);
+        assertEquals(List.of(".. 1 2", "disk.raw 2 3"), entries((byte[]) only().value()));
+        s.readdir(7, ROOT, 4096, 3, 0);
+        assertArrayEquals(new byte[0], (byte[]) only().value(), "past the end: an empty listing");
+        s.readdir(7, DISK, 4096, 0, 0);
+        assertEquals(new Reply("err", 7, Errno.ENOTDIR.intValue()), only());
+    }
+
+    @Test
+    void readsAreCutAtTheEndAndFailuresAnswerEio() throws Exception {
+        Libfuse3Server s = server();
+        s.read(7, DISK, 4096, 12345, 0);
+        byte[] got = (byte[]) only().value();
+        assertEquals(4096, got.length);
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(FakeDisk.byteAt(12345 + i), got[i]);
+        }
+        s.read(7, DISK, 4096, SIZE - 10, 0);
+        assertEquals(10, ((byte[]) only().value()).length, "cut at the end of the file");
+        s.read(7, DISK, 4096, SIZE, 0);
+        assertEquals(0, ((byte[]) only().value()).length, "the end of the file");
+        s.read(7, DISK, 4096, -1, 0);
+        assertEquals(new Reply("err", 7, Errno.EINVAL.intValue()), only());
+        s.read(7, ROOT, 4096, 0, 0);
+        assertEquals(new Reply("err", 7, Errno.EISDIR.intValue()), only());
+
+        disk = new FakeDisk(SIZE, 512).failFrom(2_000_000, new IOException("disk gone"));
+        Libfuse3Server failing = server();
+        failing.read(7, DISK, 4096, 1_999_000, 0);
+        assertEquals(new Reply("err", 7, Errno.EIO.intValue()), only(), "never a short reply");
+        failing.read(7, DISK, 4096, 1_000_000, 0);
+        assertEquals(4096, ((byte[]) only().value()).length, "the rest still reads");
+    }
+
+    @Test
+    void statfsDescribesAFullReadOnlyFileSystem() throws Exception {
+        server().statfs(7, ROOT);
+        assertEquals(new Reply("statfs", 7, List.of(4096L, (SIZE + 4095) / 4096, 2L, ST_RDONLY | ST_NOSUID | ST_NODEV,
+                255L)), only());
+    }
+
+    @Test
+    void anExceptionInACallbackIsEioNotADeadMount() throws Exception {
+        Libfuse3Server s = server();
+        s.lookup(7, ROOT, null); // a null name makes the callback throw
+        assertEquals(new Reply("err", 7, Errno.EIO.intValue()), only());
+    }
+
+    @Test
+    void libfuse3GetsItsOwnWordsForTheOptions() {
+        MountOptions options = MountOptions.parse("/images/a.vhdx", List.of("allow_other,nonempty"));
+        assertEquals(List.of("vhdx-mount", "-o", "max_read=524288", "-o", "ro", "-o", "default_permissions", "-o",
+                "subtype=vhdx", "-o", "fsname=/images/a.vhdx", "-o", "allow_other"), Libfuse3Server.arguments(options),
+                "nonempty is not passed: libfuse 3 refuses it");
+    }
+}
