@@ -16,7 +16,6 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.vhdxmount.mount.Main;
 import dev.vhdxmount.mount.os.LibC;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LastError;
@@ -39,6 +38,11 @@ import jnr.ffi.LastError;
 public final class Background {
     private static final Logger log = LoggerFactory.getLogger(Background.class);
 
+    /**
+     * The entry point the serving child runs, by name: the package above this one holds it, and names only go down
+     * (a test checks the name).
+     */
+    public static final String MAIN_CLASS = "dev.vhdxmount.mount.Main";
     /** Hidden option that marks the serving child of a background mount. */
     public static final String CHILD_OPTION = "--background-child";
     /** The line the child writes on its stdout once the mount is ready. */
@@ -101,7 +105,7 @@ public final class Background {
         }
     }
 
-    /** This JVM again: its java binary, its JVM options (heap size and the like), its class path, {@link Main}. */
+    /** This JVM again: its java binary, its JVM options (heap size and the like), its class path, the main class. */
     private static List<String> javaCommand() {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command()
@@ -121,7 +125,7 @@ public final class Background {
         command.add(Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .map(entry -> Path.of(entry).toAbsolutePath().toString())
                 .collect(Collectors.joining(File.pathSeparator)));
-        command.add(Main.class.getName());
+        command.add(MAIN_CLASS);
         return command;
     }
 
