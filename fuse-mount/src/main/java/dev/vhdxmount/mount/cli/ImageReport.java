@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,9 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.jr.ob.JSON;
 
 import dev.vhdxmount.mount.fuse.DiskFileSystem;
 import dev.vhdxmount.vhdx.ImageInfo;
@@ -227,8 +226,8 @@ final class ImageReport {
 
     static void printJson(PrintWriter out, Map<String, Object> report) {
         try {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
-        } catch (JsonProcessingException e) {
+            out.println(JSON.std.with(JSON.Feature.PRETTY_PRINT_OUTPUT).asString(report));
+        } catch (IOException e) {
             throw new IllegalStateException("cannot render the report as JSON", e);
         }
     }
