@@ -49,7 +49,7 @@ FROM jre AS runtime
 # The project's own launchers, in the checkout's layout they expect (ROOT/scripts, ROOT/fuse-mount/target): they find
 # the jar from their resolved path, take their program name from the name they are called by, and set the JVM options.
 COPY --from=build /src/fuse-mount/target/vhdx-mount.jar /opt/vhdx-mount/fuse-mount/target/vhdx-mount.jar
-COPY scripts/vhdx-mount scripts/vhdx-mount.classlist /opt/vhdx-mount/scripts/
+COPY scripts/vhdx-mount scripts/vhdx-mount.protocol scripts/vhdx-mount.classlist /opt/vhdx-mount/scripts/
 # The first run of the launcher dumps its AppCDS archive of the start-up classes beside the jar: done here, once, so
 # that every container starts with it (a third less CPU at start-up) instead of dumping it again.
 RUN ln -s /opt/vhdx-mount/scripts/vhdx-mount /usr/local/bin/vhdx-mount \

@@ -70,6 +70,21 @@ class InfoAndLauncherIT extends GptDiskMountTest {
     }
 
     /**
+     * The launcher waits for the ready line of scripts/vhdx-mount.protocol, past whatever else the serving process
+     * writes first (here the JVM's own version, which --show-version prints on stdout before main runs).
+     */
+    @Test
+    void theLauncherScriptWaitsPastOtherLinesForTheReadyLine() throws Exception {
+        Path launcher = MountIt.SCRIPTS.resolve("vhdx-mount");
+        MountIt.Result r = MountIt.run(Map.of("JAVA_OPTS", "--show-version"), List.of("timeout", "60", launcher
+                .toString(), disk.vhdx().toString(), mnt.toString()));
+        assertEquals(ExitCode.OK, r.exitCode(), "mounted and returned, not hung: " + r);
+        assertTrue(Files.exists(mnt.resolve("disk.raw")));
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+    }
+
+    /**
      * A background mount from the launcher script is served by the one JVM that the script starts (no second JVM
      * waits for it): relative paths work from the caller's folder, the server leaves the caller's session and folder,
      * a caller capturing the output gets it at once, and a failure exits with the server's status and message.

@@ -4,12 +4,14 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -45,8 +47,21 @@ public final class Background {
     public static final String MAIN_CLASS = "dev.vhdxmount.mount.Main";
     /** Hidden option that marks the serving child of a background mount. */
     public static final String CHILD_OPTION = "--background-child";
-    /** The line the child writes on its stdout once the mount is ready. */
-    static final String READY = "vhdx-mount: mount ready";
+    /** The line the child writes on its stdout once the mount is ready (scripts/vhdx-mount.protocol). */
+    static final String READY;
+    /** The status when the child ended with 0 before it was ready. */
+    public static final int ENDED_BEFORE_READY_STATUS;
+
+    static {
+        Properties protocol = new Properties();
+        try (InputStream in = Background.class.getResourceAsStream("vhdx-mount.protocol")) {
+            protocol.load(new InputStreamReader(in, StandardCharsets.UTF_8));
+        } catch (IOException | NullPointerException e) {
+            throw new ExceptionInInitializerError("vhdx-mount.protocol is missing from the jar: " + e);
+        }
+        READY = protocol.getProperty("READY_LINE");
+        ENDED_BEFORE_READY_STATUS = Integer.parseInt(protocol.getProperty("ENDED_BEFORE_READY_STATUS"));
+    }
 
     private Background() {}
 
@@ -94,7 +109,8 @@ public final class Background {
             int status = child.waitFor();
             Runtime.getRuntime().removeShutdownHook(stopChild);
             if (status == 0) {
-                throw new MountFailure(MountFailure.Kind.MOUNT_FAILED, "the serving process ended before the mount was ready");
+                throw new MountFailure(MountFailure.Kind.MOUNT_FAILED, "the serving process ended before the mount was"
+                        + " ready");
             }
             return status;
         } catch (IOException e) {

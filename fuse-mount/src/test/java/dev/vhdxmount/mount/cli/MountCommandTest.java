@@ -80,6 +80,12 @@ class MountCommandTest {
         assertTrue(err.contains("'4' is not a libfuse version vhdx-mount serves through (2 or 3)"), err);
     }
 
+    /** The status the launcher script ends with when the server ends before it is ready (its protocol file). */
+    @Test
+    void theBackgroundProtocolsStatusIsMountFailed() {
+        assertEquals(ExitCode.MOUNT_FAILED, Background.ENDED_BEFORE_READY_STATUS);
+    }
+
     @Test
     void readaheadIs512KiBUnlessToldAndTheChildGetsAnyOther() {
         assertEquals(512, parse("a.vhdx", "/mnt").readahead);
