@@ -88,7 +88,19 @@ if [[ ! -f $big ]]; then
 fi
 mnt=$dir/mnt
 mkdir -p "$mnt"
-mountpoint -q "$mnt" && fusermount -u "$mnt"
+# whatever the run leaves mounted or running, however it ends (a failed check, Ctrl-C): gone on exit
+cleanup() {
+  mountpoint -q "$mnt" && { fusermount -u "$mnt" 2>/dev/null || umount -l "$mnt"; }
+  if [[ -f $dir/qsd.pid ]] && kill -0 "$(cat "$dir/qsd.pid")" 2>/dev/null; then
+    kill "$(cat "$dir/qsd.pid")"
+  fi
+  mountpoint -q "$dir/qsd.raw" && { fusermount -u "$dir/qsd.raw" 2>/dev/null || umount -l "$dir/qsd.raw"; }
+  return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+cleanup
 : > "$dir/qsd.raw"
 
 # --- one tool: mount, served file, serving process, unmount --------------------------------------------------------
