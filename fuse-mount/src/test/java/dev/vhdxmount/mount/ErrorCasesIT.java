@@ -52,7 +52,11 @@ class ErrorCasesIT extends GptDiskMountTest {
 
     @Test
     void imageIsADirectory() {
-        assertError(mount(dir, mnt), ExitCode.IMAGE_UNREADABLE, "is a directory, not an image file");
+        assertError(mount(dir, mnt), ExitCode.IMAGE_UNREADABLE, "is a directory, not an image file \\(usage:"
+                + " vhdx-mount \\[OPTIONS\\] IMAGE MOUNTPOINT\\)");
+        // vhdx-mount MOUNTPOINT IMAGE, the commonest mix-up
+        assertError(mount(mnt, disk.vhdx()), ExitCode.IMAGE_UNREADABLE, "is a directory, not an image file \\(usage:"
+                + " vhdx-mount \\[OPTIONS\\] IMAGE MOUNTPOINT; the image and the mountpoint look swapped\\)");
     }
 
     @Test

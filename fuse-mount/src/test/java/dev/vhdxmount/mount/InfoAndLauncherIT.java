@@ -70,6 +70,23 @@ class InfoAndLauncherIT extends GptDiskMountTest {
     }
 
     /**
+     * The launcher under another name (a link someone made) is still vhdx-mount, and the server shows as vhdx-mount
+     * in ps and pgrep (not java).
+     */
+    @Test
+    void aLauncherLinkOfAnotherNameMountsAndTheServerIsFoundByName() throws Exception {
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("vhdxmount"), MountIt.SCRIPTS.resolve(
+                "vhdx-mount"));
+        MountIt.run(Map.of(), List.of(link.toString(), disk.vhdx().toString(), mnt.toString())).expect(ExitCode.OK);
+        long pid = MountIt.serverPid(mnt);
+        assertEquals("vhdx-mount", Files.readString(Path.of("/proc/" + pid + "/comm")).trim());
+        assertTrue(MountIt.shOk("pgrep -x vhdx-mount").lines().anyMatch(l -> l.trim().equals(String.valueOf(pid))));
+        assertTrue(MountIt.shOk("ps -o args= -p " + pid).startsWith("vhdx-mount "), "ps shows the program");
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+    }
+
+    /**
      * The launcher waits for the ready line of scripts/vhdx-mount.protocol, past whatever else the serving process
      * writes first (here the JVM's own version, which --show-version prints on stdout before main runs).
      */

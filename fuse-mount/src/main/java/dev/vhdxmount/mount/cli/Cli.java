@@ -19,7 +19,13 @@ final class Cli {
         commandLine.setUsageHelpWidth(100);
         commandLine.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
-            err.println(program + ": " + e.getMessage());
+            // picocli's "Unmatched argument at index N" counts arguments the user never typed (a background
+            // mount's hidden option, a launcher's program name): name the argument instead
+            String message = e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    ? "unexpected argument '" + u.getUnmatched().get(0) + "' (usage: "
+                            + e.getCommandLine().getCommandSpec().usageMessage().customSynopsis()[0] + ")"
+                    : e.getMessage();
+            err.println(program + ": " + message);
             err.println("Try '" + program + " --help' for more information.");
             return ExitCode.USAGE;
         });

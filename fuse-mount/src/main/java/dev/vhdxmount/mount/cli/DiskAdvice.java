@@ -1,5 +1,7 @@
 package dev.vhdxmount.mount.cli;
 
+import dev.vhdxmount.mount.os.Shell;
+
 /** Advice that depends on the disk's geometry, shown at mount time and by vhdx-info. */
 final class DiskAdvice {
     private DiskAdvice() {}
@@ -14,8 +16,8 @@ final class DiskAdvice {
         if (logicalSectorSize == 512) {
             return null;
         }
-        return "this disk has " + logicalSectorSize + "-byte logical sectors: attach it with 'losetup -r --sector-size "
-                + logicalSectorSize + " -f --show " + diskRaw + "' (a loop device defaults to 512-byte sectors,"
-                + " which misplaces the partitions)";
+        return "this disk has " + logicalSectorSize + "-byte logical sectors: attach it with " + Shell.command("losetup",
+                "-r", "--sector-size", String.valueOf(logicalSectorSize), "-f", "--show", diskRaw) + " (a loop device"
+                + " defaults to 512-byte sectors, which misplaces the partitions)";
     }
 }

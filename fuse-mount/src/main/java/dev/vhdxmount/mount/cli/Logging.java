@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.slf4j.LoggerFactory;
@@ -8,6 +9,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.filter.ThresholdFilter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.FileAppender;
@@ -27,8 +29,17 @@ final class Logging {
 
     private Logging() {}
 
+    /** What the terminal shows: warnings and errors, errors only with -q, everything with -v. */
     static Level level(LoggingOptions options) {
         return options.verbose ? Level.DEBUG : options.quiet ? Level.ERROR : Level.WARN;
+    }
+
+    /**
+     * What a log file gets: also the notes of a mount's life (serving, unmounted), which a background mount's user
+     * can read nowhere else; everything with -v.
+     */
+    static Level fileLevel(LoggingOptions options) {
+        return options.verbose ? Level.DEBUG : Level.INFO;
     }
 
     /**
@@ -40,15 +51,25 @@ final class Logging {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
         context.reset();
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(level(options));
+        root.setLevel(options.logFile != null ? fileLevel(options) : level(options));
 
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
         console.setTarget("System.err");
+        ThresholdFilter consoleLevel = new ThresholdFilter();
+        consoleLevel.setLevel(level(options).toString());
+        consoleLevel.start();
+        console.addFilter(consoleLevel);
         // without -v: one line per message and never a stack trace (%nopex)
         start(context, console, options.verbose ? VERBOSE_CONSOLE_PATTERN : program + ": %msg%n%nopex");
         root.addAppender(console);
 
         if (options.logFile != null) {
+            // Logback would make the missing folders of a mistyped path; a log goes where the user said or nowhere
+            Path folder = options.logFile.toAbsolutePath().getParent();
+            if (!Files.isDirectory(folder)) {
+                throw new CliError(ExitCode.USAGE, "cannot write the log file " + options.logFile.toAbsolutePath()
+                        + ": its folder " + folder + " does not exist");
+            }
             FileAppender<ILoggingEvent> file = new FileAppender<>();
             file.setFile(options.logFile.toString());
             file.setAppend(true);

@@ -1,6 +1,7 @@
 package dev.vhdxmount.mount.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,8 @@ import dev.vhdxmount.mount.fuse.ImageTimes;
 import dev.vhdxmount.mount.fuse.MountOptions;
 import dev.vhdxmount.mount.fuse.Ownership;
 import dev.vhdxmount.mount.os.IoReasons;
+import dev.vhdxmount.mount.os.ProcessName;
+import dev.vhdxmount.mount.os.Shell;
 import dev.vhdxmount.mount.session.Background;
 import dev.vhdxmount.mount.session.FuseBinding;
 import dev.vhdxmount.mount.session.FuseEnvironment;
@@ -43,7 +46,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "vhdx-mount", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
-        customSynopsis = "vhdx-mount [OPTIONS] IMAGE MOUNTPOINT",
+        customSynopsis = MountCommand.SYNOPSIS,
         description = {
             "Mount the virtual disk of a VHDX image read-only: MOUNTPOINT then holds one file, disk.raw, whose bytes"
                     + " are the disk's. Use it like any raw disk image (losetup, sfdisk, mount -o ro,loop, dd).",
@@ -75,6 +78,7 @@ import picocli.CommandLine.Spec;
             "  10  libfuse could not mount"})
 public final class MountCommand implements Callable<Integer> {
     public static final String PROGRAM = "vhdx-mount";
+    static final String SYNOPSIS = "vhdx-mount [OPTIONS] IMAGE MOUNTPOINT";
     private static final Logger log = LoggerFactory.getLogger(MountCommand.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -93,8 +97,9 @@ public final class MountCommand implements Callable<Integer> {
 
     @Option(names = "-o", paramLabel = "OPTIONS",
             description = "Mount options, comma-separated, repeatable: allow_other (let other users read disk.raw),"
-                    + " allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL. Always in force: ro,"
-                    + " default_permissions, and the page cache kept across opens (kernel_cache).")
+                    + " allow_root, nonempty, debug (libfuse prints each request; implies -f), uid=N, gid=N (owner"
+                    + " of the files), umask=OCTAL. Always in force: ro, default_permissions, and the page cache kept"
+                    + " across opens (kernel_cache).")
     List<String> fuseOptions = new ArrayList<>();
 
     @Option(names = "--clear-stale",
@@ -138,6 +143,8 @@ public final class MountCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        // libfuse prints each request on stderr, which a background mount lets go of once mounted (as sshfs -d)
+        foreground |= mountOptions.debug() && !backgroundChild;
         try {
             Logging.configure(PROGRAM, logging);
             if (backgroundChild) {
@@ -162,7 +169,13 @@ public final class MountCommand implements Callable<Integer> {
     }
 
     private int mountAndServe(MountOptions options) throws CliError, MountFailure, InterruptedException {
+        ProcessName.set(PROGRAM);
         OpenOptions openOptions = imageOptions.toOpenOptions();
+        if (Files.isDirectory(image)) {
+            throw new CliError(ExitCode.IMAGE_UNREADABLE, Logging.show(image) + ": is a directory, not an image file"
+                    + " (usage: " + SYNOPSIS + (Files.isRegularFile(mountPoint) ? "; the image and the mountpoint"
+                    + " look swapped" : "") + ")");
+        }
         Images.checkReadable(image, openOptions);
         Path mounted = MountPoints.check(mountPoint, options.nonEmpty(), clearStale);
         FuseEnvironment.checkDevice();
@@ -180,8 +193,8 @@ public final class MountCommand implements Callable<Integer> {
             session.start();
             session.awaitReady(READY_TIMEOUT);
             Readahead.set(mounted, readahead);
-            log.info("serving {} ({} bytes) as {}; unmount with 'fusermount -u {}'", Logging.show(image),
-                    disk.size(), diskRaw, mounted);
+            log.info("serving {} ({} bytes) as {}; unmount with {}", Logging.show(image), disk.size(), diskRaw,
+                    Shell.command("fusermount", "-u", mounted.toString()));
             if (backgroundChild) {
                 Background.reportReadyAndDetach();
             }

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.vhdxmount.mount.os.IoReasons;
+import dev.vhdxmount.mount.os.Shell;
 
 /**
  * Checks a mountpoint before mounting, so that each way it can be wrong gets its own message with the fix, and reads
@@ -60,13 +61,14 @@ public final class MountPoints {
             }
         } catch (NoSuchFileException e) {
             throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT,
-                    "mountpoint " + path + " does not exist (create it first: mkdir -p " + path + ")", e);
+                    "mountpoint " + path + " does not exist (create it first: " + Shell.command("mkdir", "-p",
+                            path.toString()) + ")", e);
         } catch (IOException e) {
             if (clearStale && isNotConnected(e)) {
                 if (!Unmounter.unmount(path)) {
                     throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT, "mountpoint " + path + " is a stale FUSE mount and"
-                            + " unmounting it failed: try 'fusermount -u " + path + "' (or 'umount -l " + path
-                            + "' as root)", e);
+                            + " unmounting it failed: try " + Shell.command("fusermount", "-u", path.toString())
+                            + " (or " + Shell.command("umount", "-l", path.toString()) + " as root)", e);
                 }
                 log.warn("mountpoint {} was a stale FUSE mount (the process that served it had died): cleared it",
                         path);
@@ -93,8 +95,9 @@ public final class MountPoints {
         if (mounted.isPresent()) {
             MountEntry m = mounted.get();
             throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT, "mountpoint " + path + " is already mounted (" + m.fsType()
-                    + " from " + m.source() + "): unmount it first with '" + (m.isFuse() ? "fusermount -u " : "umount ")
-                    + path + "', or choose another directory");
+                    + " from " + m.source() + "): unmount it first with " + (m.isFuse()
+                    ? Shell.command("fusermount", "-u", path.toString()) : Shell.command("umount", path.toString()))
+                    + ", or choose another directory");
         }
         if (!allowNonEmpty) {
             try (Stream<Path> entries = Files.list(real)) {
@@ -114,8 +117,9 @@ public final class MountPoints {
 
     static String staleMessage(Path path) {
         return "mountpoint " + path + " is a stale FUSE mount (Transport endpoint is not connected: the process that"
-                + " served it has died); clear it with 'fusermount -u " + path + "' (or 'umount -l " + path
-                + "' as root) and try again, or mount with --clear-stale, which does that first";
+                + " served it has died); clear it with " + Shell.command("fusermount", "-u", path.toString()) + " (or "
+                + Shell.command("umount", "-l", path.toString()) + " as root) and try again, or mount with"
+                + " --clear-stale, which does that first";
     }
 
     /**

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import dev.vhdxmount.mount.fuse.DiskFileSystem;
 import dev.vhdxmount.mount.fuse.FuseServer;
 import dev.vhdxmount.mount.fuse.MountOptions;
+import dev.vhdxmount.mount.os.Shell;
 
 /**
  * One mount's life: the FUSE loop on its own thread, readiness (disk.raw visible through the mount), unmounting on
@@ -89,7 +90,8 @@ public final class MountSession {
         }
         log.info("{} received: unmounting {}", signal, mountPoint);
         if (!Unmounter.unmount(mountPoint)) {
-            log.error("cannot unmount {}: unmount it with 'fusermount -u {}'", mountPoint, mountPoint);
+            log.error("cannot unmount {}: unmount it with {}", mountPoint, Shell.command("fusermount", "-u",
+                    mountPoint.toString()));
         }
     }
 

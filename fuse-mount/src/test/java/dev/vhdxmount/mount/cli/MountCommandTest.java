@@ -107,6 +107,23 @@ class MountCommandTest {
     }
 
     @Test
+    void anExtraArgumentIsNamedNotCountedAndTheLogFilesFolderMustExist() {
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "-f", "a.vhdx", "mnt",
+                "extra")));
+        assertTrue(err.startsWith("vhdx-mount: unexpected argument 'extra' (usage: vhdx-mount [OPTIONS] IMAGE"
+                + " MOUNTPOINT)"), err);
+        // the background child gets a hidden option first: the message must not change with it
+        assertEquals(err, stderrOf(() -> Main.run("vhdx-mount", Background.CHILD_OPTION, "-f", "a.vhdx", "mnt",
+                "extra")));
+        Path missing = Path.of("/nonexistent-" + ProcessHandle.current().pid(), "logs");
+        err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "-f", "--log-file",
+                missing.resolve("x.log").toString(), "/nonexistent/a.vhdx", "/nonexistent/mnt")));
+        assertTrue(err.startsWith("vhdx-mount: cannot write the log file " + missing.resolve("x.log") + ": its folder "
+                + missing + " does not exist"), err);
+        assertFalse(missing.getParent().toFile().exists(), "no folder made");
+    }
+
+    @Test
     void helpAndVersion() {
         String help = stdoutOf(() -> assertEquals(ExitCode.OK, Main.run("--help")));
         assertTrue(help.contains("Usage: vhdx-mount [OPTIONS] IMAGE MOUNTPOINT"), help);

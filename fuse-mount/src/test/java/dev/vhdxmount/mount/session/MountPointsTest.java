@@ -81,4 +81,15 @@ class MountPointsTest {
         assertTrue(message.contains("fusermount -u /mnt/x"), message);
         assertTrue(message.contains("--clear-stale"), message);
     }
+
+    @Test
+    void aPathWithSpacesIsQuotedInTheCommandsSuggested() {
+        String message = MountPoints.staleMessage(Path.of("/tmp/sp ace/m p"));
+        assertTrue(message.contains("clear it with \"fusermount -u '/tmp/sp ace/m p'\" (or \"umount -l '/tmp/sp ace/m p'\""
+                + " as root)"), message);
+        MountFailure missing = assertThrows(MountFailure.class, () -> MountPoints.check(dir.resolve("it's gone"),
+                false));
+        assertTrue(missing.getMessage().endsWith("(create it first: \"mkdir -p '" + dir + "/it'\\''s gone'\")"),
+                missing.getMessage());
+    }
 }
