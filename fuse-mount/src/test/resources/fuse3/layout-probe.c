@@ -54,6 +54,8 @@ int main(void) {
     P("CONN_MAX_READ", offsetof(struct fuse_conn_info, max_read));
     P("CONN_CAPABLE", offsetof(struct fuse_conn_info, capable));
     P("CONN_WANT", offsetof(struct fuse_conn_info, want));
+    P("CONN_MAX_BACKGROUND", offsetof(struct fuse_conn_info, max_background));
+    P("CONN_CONGESTION_THRESHOLD", offsetof(struct fuse_conn_info, congestion_threshold));
     P("CAP_SPLICE_WRITE", FUSE_CAP_SPLICE_WRITE);
 
     struct fuse_file_info fi;

@@ -21,7 +21,8 @@ final class Cli {
             PrintWriter err = e.getCommandLine().getErr();
             // picocli's "Unmatched argument at index N" counts arguments the user never typed (a background
             // mount's hidden option, a launcher's program name): name the argument instead
-            String message = e instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+            String message = e instanceof CommandLine.UnmatchedArgumentException u && !u.isUnknownOption()
+                    && !u.getUnmatched().isEmpty()
                     ? "unexpected argument '" + u.getUnmatched().get(0) + "' (usage: "
                             + e.getCommandLine().getCommandSpec().usageMessage().customSynopsis()[0] + ")"
                     : e.getMessage();

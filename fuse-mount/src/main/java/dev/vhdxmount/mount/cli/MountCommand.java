@@ -123,6 +123,11 @@ public final class MountCommand implements Callable<Integer> {
                     + " kernel's own is 128). 0 leaves the kernel's.")
     int readahead = Readahead.DEFAULT_KIB;
 
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Serve up to N requests at once (default: " + MountOptions.DEFAULT_THREADS + "; libfuse 3"
+                    + " only): slow storage then reads many places at once.")
+    int threads = MountOptions.DEFAULT_THREADS;
+
     @Option(names = Background.CHILD_OPTION, hidden = true)
     boolean backgroundChild;
 
@@ -139,7 +144,7 @@ public final class MountCommand implements Callable<Integer> {
         }
         MountOptions mountOptions;
         try {
-            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions);
+            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions).withThreads(threads);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -253,6 +258,9 @@ public final class MountCommand implements Callable<Integer> {
         }
         if (readahead != Readahead.DEFAULT_KIB) {
             args.add("--readahead=" + readahead);
+        }
+        if (threads != MountOptions.DEFAULT_THREADS) {
+            args.add("--threads=" + threads);
         }
         for (String option : fuseOptions) {
             args.add("-o");

@@ -19,9 +19,19 @@ import java.util.OptionalInt;
  * @param uid        owner of the files, instead of the user who mounts
  * @param gid        group of the files
  * @param umask      permission bits taken away from 0444 files and the 0555 directory
+ * @param threads    how many requests are served at once (a binding that serves one at a time ignores it)
  */
 public record MountOptions(String source, boolean allowOther, boolean allowRoot, boolean nonEmpty, boolean debug,
-        OptionalInt uid, OptionalInt gid, int umask) {
+        OptionalInt uid, OptionalInt gid, int umask, int threads) {
+
+    /**
+     * Requests served at once unless told: enough for a queue of 16 reads (fio's usual depth, or readahead and a few
+     * readers) to be in flight on storage where each read waits (docs/benchmarks.md); an idle thread costs only its
+     * stack and buffers it has not touched.
+     */
+    public static final int DEFAULT_THREADS = 16;
+    /** The most threads {@code --threads} takes. */
+    public static final int MAX_THREADS = 256;
 
     /** The options users may give, as they are written, for messages. */
     public static final String SUPPORTED = "allow_other, allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL, ro,"
@@ -67,7 +77,7 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
         if (umask > 0777) {
             throw new IllegalArgumentException("-o umask=" + Integer.toOctalString(umask) + ": not 0 to 0777");
         }
-        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask);
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, DEFAULT_THREADS);
     }
 
     private static boolean flag(String option, String argument) {
@@ -88,6 +98,14 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
             throw new IllegalArgumentException("-o " + option + ": needs " + (radix == 8 ? "an octal " : "a ")
                     + "number");
         }
+    }
+
+    /** These options, served by {@code threads} threads (1 to {@link #MAX_THREADS}). */
+    public MountOptions withThreads(int threads) {
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("--threads takes 1 to " + MAX_THREADS + ", not " + threads);
+        }
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, threads);
     }
 
     /** The owner the files show: {@code uid=}/{@code gid=} where given, else {@code self}'s. */

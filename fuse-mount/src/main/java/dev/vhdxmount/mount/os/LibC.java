@@ -39,6 +39,9 @@ public interface LibC {
 
     long read(int fd, long buffer, long count);
 
+    /** Frees what the C library allocated (libfuse's request buffers). */
+    void free(long pointer);
+
     /** Loads libc; one binding per JVM is enough. */
     static LibC load() {
         return Holder.INSTANCE;

@@ -27,6 +27,9 @@ final class Fuse3Layout {
     static final int CONN_MAX_READ = 12;
     static final int CONN_CAPABLE = 20;
     static final int CONN_WANT = 24;
+    /** Requests the kernel keeps in flight in the background (readahead, asynchronous direct I/O). */
+    static final int CONN_MAX_BACKGROUND = 28;
+    static final int CONN_CONGESTION_THRESHOLD = 32;
     /** The kernel may splice reply data from a file descriptor (through a pipe) instead of a copy in memory. */
     static final int CAP_SPLICE_WRITE = 1 << 7;
 

@@ -79,7 +79,17 @@ public interface Fuse3Library {
 
     int fuse_session_mount(long session, String mountPoint);
 
-    int fuse_session_loop(long session);
+    /** Reads the next request into a {@code struct fuse_buf}: its size, 0 once unmounted, or -errno. */
+    @IgnoreError
+    int fuse_session_receive_buf(long session, long buf);
+
+    /** Answers the request in {@code buf}: calls the operation's callback on this thread. */
+    @IgnoreError
+    void fuse_session_process_buf(long session, long buf);
+
+    int fuse_session_exited(long session);
+
+    void fuse_session_exit(long session);
 
     void fuse_session_unmount(long session);
 

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
@@ -34,7 +35,11 @@ import jnr.ffi.Runtime;
  * attributes, names and data for as long as it likes ({@code keep_cache} on every open: a second read of the disk
  * comes from the page cache).
  *
- * <p>libfuse calls back on the loop thread, which is a Java thread ({@code fuse_session_loop}). Every callback replies
+ * <p>Requests are served by a pool of Java threads, each reading the next request from the session and answering it
+ * ({@code fuse_session_receive_buf}, {@code fuse_session_process_buf}): libfuse calls the callbacks on that same
+ * thread, which the JVM already knows (libfuse's own multithreaded loop would attach a native thread to the JVM for
+ * every call), and slow storage serves many reads at once instead of one after the other. Each thread has its own
+ * reply buffers ({@link Worker}); the model and the disk are safe for any number of threads. Every callback replies
  * exactly once and catches everything: a failure is EIO and a log line, never a dead mount. Operations that would
  * write are left unset, so libfuse answers ENOSYS; the mount is read-only, so the kernel refuses them with EROFS
  * before they get here.
@@ -47,26 +52,49 @@ public final class Libfuse3Server implements FuseServer {
      */
     static final int MAX_READ = 512 * 1024;
     private static final int DIRECTORY_BUFFER = 4096;
+    /**
+     * Requests the kernel may have in flight in the background (readahead and asynchronous O_DIRECT reads), above its
+     * default of 12, so that a queue of reads reaches every serving thread.
+     */
+    static final int MAX_BACKGROUND = 64;
+    /** How long the end of a session waits for threads that are still inside a read (of storage that hangs). */
+    private static final long WORKER_END_MILLIS = 1000;
 
     private static final Logger log = LoggerFactory.getLogger(Libfuse3Server.class);
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
 
     private final Fuse3Library fuse;
+    private final LibC libc;
     /** The loaded release, and the layout of the structures that differ between releases. */
     private final Fuse3Abi.Release release;
     private final Fuse3Abi abi;
     private final Runtime runtime;
     private final DiskFileSystem fs;
-    private final ReadReply reads;
     /** The callbacks, held here so that the collector cannot free them while libfuse may call them. */
     private final List<Object> callbacks = new ArrayList<>();
     private final Pointer ops;
-    /** One struct stat, one fuse_entry_param, one struct statvfs and a directory listing: the loop is one thread. */
-    private final Pointer stat;
-    private final Pointer entry;
-    private final Pointer statvfs;
-    private final Pointer directory;
+    /** Zeros every thread's replies map (never written after they are made). */
+    private final long zeros;
+    /**
+     * The calling thread's buffers: libfuse calls each callback on the thread that read the request. Made on first
+     * use; a serving thread closes its own when it ends.
+     */
+    private final ThreadLocal<Worker> worker = ThreadLocal.withInitial(Worker::new);
     private volatile Runnable onReady = () -> {};
+
+    /** One serving thread's buffers: a struct stat, a fuse_entry_param, a struct statvfs, a listing, read replies. */
+    final class Worker implements AutoCloseable {
+        final Pointer stat = Memory.allocateDirect(runtime, STAT_SIZEOF, true);
+        final Pointer entry = Memory.allocateDirect(runtime, ENTRY_SIZE, true);
+        final Pointer statvfs = Memory.allocateDirect(runtime, STATVFS_SIZEOF, true);
+        final Pointer directory = Memory.allocateDirect(runtime, DIRECTORY_BUFFER, true);
+        final ReadReply reads = new ReadReply(fuse, abi, libc, zeros);
+
+        @Override
+        public void close() {
+            reads.close();
+        }
+    }
 
     /**
      * @throws LinkageError        when libfuse 3 cannot be loaded (see {@link #probeLibrary})
@@ -79,16 +107,13 @@ public final class Libfuse3Server implements FuseServer {
     /** Over {@code fuse}, a real libfuse 3 or a test's stand-in; {@code libc} null: replies are copied. */
     Libfuse3Server(Fuse3Library fuse, DiskFileSystem fs, LibC libc) throws UnsupportedLibfuse {
         this.fuse = fuse;
+        this.libc = libc;
         this.release = Fuse3Abi.Release.parse(fuse.fuse_pkgversion());
         this.abi = Fuse3Abi.of(release);
         this.runtime = Runtime.getSystemRuntime();
         this.fs = fs;
-        this.stat = Memory.allocateDirect(runtime, STAT_SIZEOF, true);
-        this.entry = Memory.allocateDirect(runtime, ENTRY_SIZE, true);
-        this.statvfs = Memory.allocateDirect(runtime, STATVFS_SIZEOF, true);
-        this.directory = Memory.allocateDirect(runtime, DIRECTORY_BUFFER, true);
         this.ops = Memory.allocateDirect(runtime, OPS_SIZE, true);
-        this.reads = new ReadReply(fuse, abi, libc);
+        this.zeros = ReadReply.allocateZeros();
         register(OP_INIT, Fuse3Library.Init.class, (Fuse3Library.Init) this::init);
         register(OP_DESTROY, Fuse3Library.Destroy.class, (Fuse3Library.Destroy) userdata -> log.debug(
                 "FUSE session destroyed"));
@@ -172,23 +197,105 @@ public final class Libfuse3Server implements FuseServer {
                 log.debug("fuse_session_new failed (libfuse said why above)");
                 return 1;
             }
+            boolean threadsEnded = true;
             try {
                 if (fuse.fuse_session_mount(session, mountPoint.toString()) != 0) {
                     return 1;
                 }
-                int status = fuse.fuse_session_loop(session);
+                Pool pool = new Pool(session, options.threads());
+                int status;
+                try {
+                    status = pool.serve();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    status = 1;
+                }
+                threadsEnded = pool.allEnded();
                 fuse.fuse_session_unmount(session);
-                log.debug("FUSE loop ended with status {}", status);
+                log.debug("FUSE session ended with status {}", status);
                 return status;
             } finally {
-                fuse.fuse_session_destroy(session);
+                // a thread still inside a read of hung storage would reply into a destroyed session: the process ends
+                // soon, so the session is left to it
+                if (threadsEnded) {
+                    fuse.fuse_session_destroy(session);
+                    ReadReply.freeZeros(zeros);
+                }
             }
         } finally {
-            reads.close();
             // libfuse holds pointers into these until the session is destroyed: keep them from the collector till here
             Reference.reachabilityFence(strings);
             Reference.reachabilityFence(array);
             Reference.reachabilityFence(args);
+        }
+    }
+
+    /** The serving threads of one session. */
+    private final class Pool {
+        private final long session;
+        private final List<Thread> threads = new ArrayList<>();
+        private final CountDownLatch firstEnded = new CountDownLatch(1);
+        private volatile int status;
+
+        Pool(long session, int count) {
+            this.session = session;
+            for (int i = 0; i < count; i++) {
+                Thread t = new Thread(this::serveRequests, "fuse-" + i);
+                // a thread stuck in a read of storage that hangs must not keep the process from ending
+                t.setDaemon(true);
+                threads.add(t);
+            }
+        }
+
+        /** Serves until the session ends (unmounted by anyone); returns 0, or libfuse's error. */
+        int serve() throws InterruptedException {
+            threads.forEach(Thread::start);
+            firstEnded.await();
+            // the kernel wakes every reader when the mount goes: the others end at once, unless one is inside a read
+            long deadline = System.nanoTime() + WORKER_END_MILLIS * 1_000_000;
+            for (Thread t : threads) {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            }
+            return status;
+        }
+
+        boolean allEnded() {
+            return threads.stream().noneMatch(Thread::isAlive);
+        }
+
+        /** One thread: read a request, answer it (libfuse calls the callback here), until the session ends. */
+        private void serveRequests() {
+            Worker w = worker.get();
+            long buf = MEMORY.allocateMemory(abi.bufSizeof, true);
+            try {
+                while (fuse.fuse_session_exited(session) == 0) {
+                    int n = fuse.fuse_session_receive_buf(session, buf);
+                    if (n == -Errno.EINTR.intValue()) {
+                        continue;
+                    }
+                    if (n <= 0) {
+                        if (n < 0) {
+                            status = n;
+                            log.error("reading a FUSE request failed: {}", Errno.valueOf(-n).description());
+                        }
+                        break;
+                    }
+                    fuse.fuse_session_process_buf(session, buf);
+                }
+            } catch (Throwable t) {
+                log.error("internal error in a serving thread", t);
+                status = -Errno.EIO.intValue();
+            } finally {
+                // one thread's end is the session's: the others may be waiting for requests that will never come
+                fuse.fuse_session_exit(session);
+                firstEnded.countDown();
+                if (libc != null) {
+                    libc.free(MEMORY.getAddress(buf + BUF_MEM)); // libfuse's request buffer
+                }
+                MEMORY.freeMemory(buf);
+                w.close();
+                worker.remove();
+            }
         }
     }
 
@@ -211,6 +318,8 @@ public final class Libfuse3Server implements FuseServer {
         try {
             // libfuse refuses a session whose init says another max_read than its mount option
             MEMORY.putInt(conn + CONN_MAX_READ, MAX_READ);
+            MEMORY.putInt(conn + CONN_MAX_BACKGROUND, MAX_BACKGROUND);
+            MEMORY.putInt(conn + CONN_CONGESTION_THRESHOLD, MAX_BACKGROUND * 3 / 4);
             int capable = MEMORY.getInt(conn + CONN_CAPABLE);
             if ((capable & CAP_SPLICE_WRITE) != 0) {
                 MEMORY.putInt(conn + CONN_WANT, MEMORY.getInt(conn + CONN_WANT) | CAP_SPLICE_WRITE);
@@ -226,7 +335,7 @@ public final class Libfuse3Server implements FuseServer {
     void lookup(long req, long parent, Pointer name) {
         try {
             DiskFileSystem.File file = fs.lookup(parent, name.getString(0, 256, StandardCharsets.UTF_8));
-            long e = entry.address();
+            long e = worker.get().entry.address();
             MEMORY.putLong(e + ENTRY_INO, file.inode());
             MEMORY.putLong(e + ENTRY_GENERATION, 0);
             fillStat(e + ENTRY_ATTR, fs.attributes(file.inode()));
@@ -242,8 +351,9 @@ public final class Libfuse3Server implements FuseServer {
 
     void getattr(long req, long ino, long fileInfo) {
         try {
-            fillStat(stat.address(), fs.attributes(ino));
-            fuse.fuse_reply_attr(req, stat.address(), DiskFileSystem.CACHE_SECONDS);
+            long st = worker.get().stat.address();
+            fillStat(st, fs.attributes(ino));
+            fuse.fuse_reply_attr(req, st, DiskFileSystem.CACHE_SECONDS);
         } catch (FileError e) {
             fuse.fuse_reply_err(req, e.errno());
         } catch (Throwable t) {
@@ -301,7 +411,7 @@ public final class Libfuse3Server implements FuseServer {
         }
         int status;
         try {
-            status = read.length() == 0 ? fuse.fuse_reply_buf(req, 0, 0) : reads.reply(req, read);
+            status = read.length() == 0 ? fuse.fuse_reply_buf(req, 0, 0) : worker.get().reads.reply(req, read);
         } catch (Throwable t) {
             status = fuse.fuse_reply_err(req, fs.readFailed(t, fs.nameOf(ino), size, offset));
         }
@@ -324,19 +434,20 @@ public final class Libfuse3Server implements FuseServer {
 
     void readdir(long req, long ino, long size, long offset, long fileInfo) {
         try {
+            Worker w = worker.get();
             long room = Math.min(size, DIRECTORY_BUFFER);
             long used = 0;
             for (DiskFileSystem.DirectoryEntry e : fs.list(ino, offset)) {
-                fillStat(stat.address(), fs.attributes(e.inode()));
+                fillStat(w.stat.address(), fs.attributes(e.inode()));
                 // the offset given with an entry is where the next listing resumes
-                long needed = fuse.fuse_add_direntry(req, directory.address() + used, room - used, e.name(),
-                        stat.address(), e.next());
+                long needed = fuse.fuse_add_direntry(req, w.directory.address() + used, room - used, e.name(),
+                        w.stat.address(), e.next());
                 if (needed > room - used) {
                     break;
                 }
                 used += needed;
             }
-            fuse.fuse_reply_buf(req, directory.address(), used);
+            fuse.fuse_reply_buf(req, w.directory.address(), used);
         } catch (FileError e) {
             fuse.fuse_reply_err(req, e.errno());
         } catch (Throwable t) {
@@ -347,7 +458,7 @@ public final class Libfuse3Server implements FuseServer {
     void statfs(long req, long ino) {
         try {
             DiskFileSystem.Statistics s = fs.statistics();
-            long v = statvfs.address();
+            long v = worker.get().statvfs.address();
             MEMORY.setMemory(v, STATVFS_SIZEOF, (byte) 0);
             MEMORY.putLong(v + STATVFS_BSIZE, DiskFileSystem.BLOCK_SIZE);
             MEMORY.putLong(v + STATVFS_FRSIZE, DiskFileSystem.BLOCK_SIZE);

@@ -40,7 +40,8 @@ import dev.vhdxmount.vhdx.io.FileByteSource;
  * pages are copied (libfuse copies those itself anyway), as are replies of more pieces than a pipe holds well, and
  * every reply where no pipe can be had.
  *
- * <p>Not thread-safe: one instance serves one thread and reuses its native memory and pipe for every reply.
+ * <p>Not thread-safe: one instance serves one thread and reuses its native memory and pipe for every reply; the
+ * zeros it maps are shared, and never written after they are made.
  */
 final class ReadReply implements ExtentSink, AutoCloseable {
     /** The largest read libfuse 3 asks for: 256 pages (FUSE_MAX_MAX_PAGES). Larger ones are copied through memory. */
@@ -78,20 +79,39 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     /** Where in the reply the pending piece starts. */
     private int pendingStart;
 
-    ReadReply(Fuse3Library fuse, Fuse3Abi abi, LibC libc) {
+    /**
+     * @param zeros {@link #MAX_READ} bytes of zeros, shared by every thread's replies, see {@link #allocateZeros()}
+     * @param libc  null: every reply is copied (no pipe)
+     */
+    ReadReply(Fuse3Library fuse, Fuse3Abi abi, LibC libc, long zeros) {
         this.fuse = fuse;
+        this.zeros = zeros;
         this.bufvec = MEMORY.allocateMemory(BUFVEC_BUF + abi.bufSizeof, true);
-        this.zeros = MEMORY.allocateMemory(MAX_READ, true);
         this.scratch = MEMORY.allocateMemory(MAX_READ, false);
-        if (bufvec == 0 || zeros == 0 || scratch == 0) {
+        if (bufvec == 0 || scratch == 0) {
             freeMemory();
             throw new OutOfMemoryError("cannot allocate the native buffers for read replies");
         }
         this.scratchView = MEMORY.newDirectByteBuffer(scratch, MAX_READ);
-        // written, not merely allocated: untouched memory maps the kernel's shared zero page, which the kernel's
-        // fast page pinning refuses, and every reply of zeros then took the slow path
-        MEMORY.setMemory(zeros, MAX_READ, (byte) 0);
         this.pipe = libc == null ? null : ReplyPipe.open(libc, MAX_READ);
+    }
+
+    /**
+     * {@link #MAX_READ} bytes of zeros for replies to map, to free with {@link #freeZeros}. Written, not merely
+     * allocated: untouched memory maps the kernel's shared zero page, which the kernel's fast page pinning refuses,
+     * and every reply of zeros then took the slow path.
+     */
+    static long allocateZeros() {
+        long zeros = MEMORY.allocateMemory(MAX_READ, false);
+        if (zeros == 0) {
+            throw new OutOfMemoryError("cannot allocate " + MAX_READ + " bytes of zeros for read replies");
+        }
+        MEMORY.setMemory(zeros, MAX_READ, (byte) 0);
+        return zeros;
+    }
+
+    static void freeZeros(long zeros) {
+        MEMORY.freeMemory(zeros);
     }
 
     /**
@@ -249,7 +269,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         }
     }
 
-    /** Releases the pipe and the native buffers; the instance must not be used afterwards. */
+    /** Releases the pipe and the native buffers (not the shared zeros); the instance must not be used afterwards. */
     @Override
     public void close() {
         if (pipe != null) {
@@ -259,7 +279,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     }
 
     private void freeMemory() {
-        for (long address : new long[] {bufvec, zeros, scratch}) {
+        for (long address : new long[] {bufvec, scratch}) {
             if (address != 0) {
                 MEMORY.freeMemory(address);
             }

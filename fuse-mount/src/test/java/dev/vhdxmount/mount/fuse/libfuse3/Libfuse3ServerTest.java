@@ -177,6 +177,8 @@ class Libfuse3ServerTest {
         conn.putInt(CONN_WANT, 1);
         s.init(0, conn.address());
         assertEquals(Libfuse3Server.MAX_READ, conn.getInt(CONN_MAX_READ));
+        assertEquals(Libfuse3Server.MAX_BACKGROUND, conn.getInt(CONN_MAX_BACKGROUND), "many reads in flight");
+        assertTrue(conn.getInt(CONN_CONGESTION_THRESHOLD) < Libfuse3Server.MAX_BACKGROUND);
         assertEquals(1 | CAP_SPLICE_WRITE, conn.getInt(CONN_WANT), "splice asked for, the rest kept");
         assertEquals(1, ready[0]);
         conn.putInt(CONN_CAPABLE, 0);

@@ -49,6 +49,8 @@ class ReadReplyTest {
     private static final int MIB = 1 << 20;
     private static final int KIB = 1024;
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
+    /** Shared by every reply maker, as the server's threads share it. */
+    private static final long ZEROS = ReadReply.allocateZeros();
 
     @TempDir
     Path tmp;
@@ -145,7 +147,7 @@ class ReadReplyTest {
     }
 
     private Replier replier(BuiltImage image, LibC libc) throws Exception {
-        ReadReply reads = new ReadReply(fakeFuse(), abi, libc);
+        ReadReply reads = new ReadReply(fakeFuse(), abi, libc, ZEROS);
         open.add(reads);
         return new Replier(reads, open(image));
     }
