@@ -11,7 +11,7 @@
  *   fail PATH OFFSET LENGTH [ERRNO]   reads of PATH (from the mount's root) that overlap the range fail (EIO: 5)
  *   clear                       no more failing ranges
  *   hang / resume               reads wait from now on / carry on
- * and reading MOUNTPOINT/.control says how many reads were served and failed. direct_io makes every read of a file
+ * and reading MOUNTPOINT/.control says how many reads were served and failed, and how many wait now. direct_io makes every read of a file
  * reach slowfs (no page cache in between), so that the latency applies to each one.
  */
 #define FUSE_USE_VERSION 31
@@ -47,7 +47,7 @@ static struct {
     int hung;
     struct range ranges[MAX_RANGES];
     int nranges;
-    unsigned long reads, failed;
+    unsigned long reads, failed, waiting;
     pthread_mutex_t lock;
     pthread_cond_t resumed;
 } st = {.lock = PTHREAD_MUTEX_INITIALIZER, .resumed = PTHREAD_COND_INITIALIZER};
@@ -134,8 +134,8 @@ static int sfs_read(const char *path, char *buf, size_t size, off_t offset, stru
     if (strcmp(path, CONTROL) == 0) {
         char status[256];
         pthread_mutex_lock(&st.lock);
-        int n = snprintf(status, sizeof status, "reads %lu\nfailed %lu\nlatency_us %ld\nhung %d\n", st.reads,
-                         st.failed, st.latency_us, st.hung);
+        int n = snprintf(status, sizeof status, "reads %lu\nfailed %lu\nwaiting %lu\nlatency_us %ld\nhung %d\n",
+                         st.reads, st.failed, st.waiting, st.latency_us, st.hung);
         pthread_mutex_unlock(&st.lock);
         if (offset >= n) {
             return 0;
@@ -145,9 +145,11 @@ static int sfs_read(const char *path, char *buf, size_t size, off_t offset, stru
         return (int) len;
     }
     pthread_mutex_lock(&st.lock);
+    st.waiting++;
     while (st.hung) {
         pthread_cond_wait(&st.resumed, &st.lock);
     }
+    st.waiting--;
     long latency = st.latency_us;
     int err = failing(path, offset, size);
     st.reads++;

@@ -155,6 +155,28 @@ final class MountIt {
                 .toList();
     }
 
+    /**
+     * Waits until process {@code pid} has ended: gone, or a zombie (here the machine's init may take seconds to reap an
+     * orphan, which says nothing of how fast the process ended).
+     *
+     * @return whether it ended in time
+     */
+    static boolean awaitExit(long pid, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        do {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                if (stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z")) {
+                    return true;
+                }
+            } catch (IOException e) {
+                return true; // no such process
+            }
+            Thread.sleep(10);
+        } while (System.nanoTime() < deadline);
+        return false;
+    }
+
     /** Waits until nothing serves or is mounted at {@code mountPoint}. */
     static void awaitGone(Path mountPoint) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

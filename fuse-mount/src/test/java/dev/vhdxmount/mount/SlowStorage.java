@@ -115,7 +115,7 @@ final class SlowStorage implements AutoCloseable {
         return control("resume");
     }
 
-    /** The storage's counters: reads served, reads failed. */
+    /** The storage's counters: reads served, reads failed, reads waiting now (while hung). */
     Map<String, Long> counters() throws IOException {
         Map<String, Long> counters = new HashMap<>();
         for (String line : Files.readAllLines(mount.resolve(".control"))) {

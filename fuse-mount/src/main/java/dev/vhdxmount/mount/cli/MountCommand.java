@@ -128,6 +128,12 @@ public final class MountCommand implements Callable<Integer> {
                     + " only): slow storage then reads many places at once.")
     int threads = MountOptions.DEFAULT_THREADS;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "A read that the image's storage has not answered after SECONDS fails with EIO instead of"
+                    + " waiting for ever (default: " + MountOptions.DEFAULT_TIMEOUT_SECONDS + "; 0 waits for ever;"
+                    + " libfuse 3 only).")
+    long timeout = MountOptions.DEFAULT_TIMEOUT.toSeconds();
+
     @Option(names = Background.CHILD_OPTION, hidden = true)
     boolean backgroundChild;
 
@@ -144,7 +150,8 @@ public final class MountCommand implements Callable<Integer> {
         }
         MountOptions mountOptions;
         try {
-            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions).withThreads(threads);
+            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions).withThreads(threads)
+                    .withTimeout(Duration.ofSeconds(timeout));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -185,7 +192,9 @@ public final class MountCommand implements Callable<Integer> {
         Path mounted = MountPoints.check(mountPoint, options.nonEmpty(), clearStale);
         FuseEnvironment.checkDevice();
         FuseBinding binding = FuseEnvironment.chooseBinding(libfuse);
-        try (VirtualDisk disk = Images.open(image, openOptions.withFileOpener(binding.fileOpener()))) {
+        VirtualDisk disk = Images.open(image, openOptions.withFileOpener(binding.fileOpener()));
+        MountSession session = null;
+        try {
             DiskFileSystem fs = DiskFileSystem.of(disk, imageTimes(), ownership(options));
             String diskRaw = mounted.resolve(DiskFileSystem.DISK_FILE).toString();
             String advice = DiskAdvice.losetup(disk.logicalSectorSize(), diskRaw);
@@ -194,7 +203,7 @@ public final class MountCommand implements Callable<Integer> {
             }
             FuseServer server = binding.server(fs);
             log.debug("serving through {}", server.description());
-            MountSession session = new MountSession(server, mounted, options);
+            session = new MountSession(server, mounted, options);
             session.start();
             session.awaitReady(READY_TIMEOUT);
             Readahead.set(mounted, readahead);
@@ -210,10 +219,16 @@ public final class MountCommand implements Callable<Integer> {
             }
             log.info("{} unmounted; exiting with status 0", mounted);
             return ExitCode.OK;
-        } catch (IOException e) {
-            // only close() is left to throw here: the disk is read-only, so nothing is lost
-            log.warn("closing {}: {}", Logging.show(image), IoReasons.reason(e));
-            return ExitCode.OK;
+        } finally {
+            // a read still waiting on a storage that hangs would hold close() for as long: the process ends instead
+            if (session == null || !session.readsLeftWaiting()) {
+                try {
+                    disk.close();
+                } catch (IOException e) {
+                    // the disk is read-only, so nothing is lost
+                    log.warn("closing {}: {}", Logging.show(image), IoReasons.reason(e));
+                }
+            }
         }
     }
 
@@ -261,6 +276,9 @@ public final class MountCommand implements Callable<Integer> {
         }
         if (threads != MountOptions.DEFAULT_THREADS) {
             args.add("--threads=" + threads);
+        }
+        if (timeout != MountOptions.DEFAULT_TIMEOUT.toSeconds()) {
+            args.add("--timeout=" + timeout);
         }
         for (String option : fuseOptions) {
             args.add("-o");

@@ -1,6 +1,7 @@
 package dev.vhdxmount.mount.fuse;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * A FUSE binding serving a {@link DiskFileSystem}: mount, serve until unmounted, report readiness. One per library
@@ -10,6 +11,12 @@ public interface FuseServer {
 
     /** Which library serves, and how (for the log). */
     String description();
+
+    /**
+     * Whether a read of the image has been waiting on the storage for longer than {@code longerThan}: a storage
+     * that hangs, which an unmount must not wait for.
+     */
+    boolean readsStuck(Duration longerThan);
 
     /**
      * Mounts at {@code mountPoint} and serves requests until the file system is unmounted; blocks meanwhile.

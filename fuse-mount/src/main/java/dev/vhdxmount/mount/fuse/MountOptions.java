@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount.fuse;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -20,9 +21,11 @@ import java.util.OptionalInt;
  * @param gid        group of the files
  * @param umask      permission bits taken away from 0444 files and the 0555 directory
  * @param threads    how many requests are served at once (a binding that serves one at a time ignores it)
+ * @param timeout    how long a read may wait on the storage before it is answered EIO (zero: for ever), where the
+ *                   binding can answer a request while its thread still waits
  */
 public record MountOptions(String source, boolean allowOther, boolean allowRoot, boolean nonEmpty, boolean debug,
-        OptionalInt uid, OptionalInt gid, int umask, int threads) {
+        OptionalInt uid, OptionalInt gid, int umask, int threads, Duration timeout) {
 
     /**
      * Requests served at once unless told: enough for a queue of 16 reads (fio's usual depth, or readahead and a few
@@ -32,6 +35,12 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
     public static final int DEFAULT_THREADS = 16;
     /** The most threads {@code --threads} takes. */
     public static final int MAX_THREADS = 256;
+    /**
+     * How long a read may wait on the storage unless told: longer than a disk's own retries of a bad sector (about
+     * 30 s on Linux) or an NFS server's usual timeouts, short enough that a hung one ends in an error.
+     */
+    public static final int DEFAULT_TIMEOUT_SECONDS = 60;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
 
     /** The options users may give, as they are written, for messages. */
     public static final String SUPPORTED = "allow_other, allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL, ro,"
@@ -77,7 +86,8 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
         if (umask > 0777) {
             throw new IllegalArgumentException("-o umask=" + Integer.toOctalString(umask) + ": not 0 to 0777");
         }
-        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, DEFAULT_THREADS);
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, DEFAULT_THREADS,
+                DEFAULT_TIMEOUT);
     }
 
     private static boolean flag(String option, String argument) {
@@ -105,7 +115,15 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("--threads takes 1 to " + MAX_THREADS + ", not " + threads);
         }
-        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, threads);
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, threads, timeout);
+    }
+
+    /** These options, with reads answered EIO after {@code timeout} without an answer from the storage (0: never). */
+    public MountOptions withTimeout(Duration timeout) {
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("--timeout takes 0 (wait for ever) or more seconds, not " + timeout);
+        }
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, threads, timeout);
     }
 
     /** The owner the files show: {@code uid=}/{@code gid=} where given, else {@code self}'s. */

@@ -21,6 +21,11 @@ import dev.vhdxmount.mount.os.Shell;
 public final class MountSession {
     private static final Logger log = LoggerFactory.getLogger(MountSession.class);
 
+    /** How long a read must have waited on the storage for an unmount to stop waiting for it. */
+    private static final Duration STUCK = Duration.ofSeconds(1);
+    /** How long the end of an aborted session waits for its serving thread. */
+    private static final Duration ABANDON_AFTER = Duration.ofMillis(500);
+
     private final FuseServer server;
     private final Path mountPoint;
     private final MountOptions options;
@@ -29,6 +34,9 @@ public final class MountSession {
     private Thread loop;
     private boolean ready; // guarded by this
     private String stopSignal; // guarded by this
+    /** The connection was aborted because reads waited on a storage that hangs. */
+    private volatile boolean aborted;
+    private volatile boolean readsLeftWaiting;
 
     public MountSession(FuseServer server, Path mountPoint, MountOptions options) {
         this.server = server;
@@ -39,7 +47,9 @@ public final class MountSession {
     /** Starts serving; from now on a terminating signal unmounts instead of ending the JVM at once. */
     public void start() {
         SignalHandlers.install(SignalHandlers.TERMINATING, this::stop);
-        loop = new Thread(() -> loopResult = server.serve(mountPoint, options, initialised::countDown), "fuse-loop");
+        loop = new Thread(() -> loopResult = server.serve(mountPoint, options, initialised::countDown), "fuse-serve");
+        // it may be held in a read of storage that hangs after the mount is gone: the process ends without it then
+        loop.setDaemon(true);
         loop.start();
     }
 
@@ -89,6 +99,12 @@ public final class MountSession {
             }
         }
         log.info("{} received: unmounting {}", signal, mountPoint);
+        if (server.readsStuck(STUCK)) {
+            // its readers wait with the server on the storage: fail them at once, or the unmount waits for ever
+            log.warn("{}: reads wait on a storage that does not answer: aborting the FUSE connection, so that they"
+                    + " fail now", mountPoint);
+            aborted = FuseConnection.abort(mountPoint);
+        }
         if (!Unmounter.unmount(mountPoint)) {
             log.error("cannot unmount {}: unmount it with {}", mountPoint, Shell.command("fusermount", "-u",
                     mountPoint.toString()));
@@ -100,8 +116,27 @@ public final class MountSession {
      *
      * @return libfuse's status: 0 after a clean unmount
      */
+    /**
+     * Whether the session ended with reads of the image still waiting on its storage (which then must not be closed:
+     * closing waits for them).
+     */
+    public boolean readsLeftWaiting() {
+        return readsLeftWaiting || server.readsStuck(Duration.ZERO);
+    }
+
     public int awaitEnd() throws InterruptedException {
-        loop.join();
+        while (loop.isAlive()) {
+            loop.join(100);
+            if (aborted && loop.isAlive() && !MountPoints.isMounted(mountPoint)) {
+                // unmounted, but a serving thread waits on the storage still (a one-thread binding)
+                loop.join(ABANDON_AFTER.toMillis());
+                if (loop.isAlive()) {
+                    log.warn("{} is unmounted; a read of the storage still waits: ending without it", mountPoint);
+                    readsLeftWaiting = true;
+                    return 0;
+                }
+            }
+        }
         return loopResult;
     }
 }

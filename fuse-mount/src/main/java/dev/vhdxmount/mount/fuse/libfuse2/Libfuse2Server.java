@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,8 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
 
     private final DiskFileSystem fs;
     private volatile Runnable onReady = () -> {};
+    /** When the read under way began (System.nanoTime), or 0: one thread serves, so one read at most. */
+    private volatile long readingSince;
 
     /** @throws LinkageError when libfuse 2 cannot be loaded (see {@link #probeLibrary}) */
     public Libfuse2Server(DiskFileSystem fs) {
@@ -73,6 +76,12 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
             e.addSuppressed(first);
             return e;
         }
+    }
+
+    @Override
+    public boolean readsStuck(Duration longerThan) {
+        long since = readingSince;
+        return since != 0 && System.nanoTime() - since > longerThan.toNanos();
     }
 
     @Override
@@ -217,6 +226,7 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
         } catch (Throwable t) {
             return internalError("read", path, t);
         }
+        readingSince = System.nanoTime();
         try {
             if (read.length() == 0) {
                 return 0;
@@ -233,6 +243,8 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
             return read.length();
         } catch (Throwable t) {
             return -fs.readFailed(t, path.substring(1), size, offset);
+        } finally {
+            readingSince = 0;
         }
     }
 

@@ -6,10 +6,14 @@ import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +62,7 @@ public final class Libfuse3Server implements FuseServer {
      */
     static final int MAX_BACKGROUND = 64;
     /** How long the end of a session waits for threads that are still inside a read (of storage that hangs). */
-    private static final long WORKER_END_MILLIS = 1000;
+    private static final long WORKER_END_MILLIS = 200;
 
     private static final Logger log = LoggerFactory.getLogger(Libfuse3Server.class);
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
@@ -81,14 +85,57 @@ public final class Libfuse3Server implements FuseServer {
      */
     private final ThreadLocal<Worker> worker = ThreadLocal.withInitial(Worker::new);
     private volatile Runnable onReady = () -> {};
+    /** The threads serving now, while a session runs. */
+    private volatile Pool pool;
 
-    /** One serving thread's buffers: a struct stat, a fuse_entry_param, a struct statvfs, a listing, read replies. */
+    /**
+     * One serving thread's buffers (a struct stat, a fuse_entry_param, a struct statvfs, a listing, read replies), and
+     * the read it is answering, which the {@link Pool}'s watchdog may answer in its place when the storage hangs.
+     */
     final class Worker implements AutoCloseable {
+        /** {@link #reading}: no read under way. */
+        private static final long IDLE = 0;
+        /** {@link #reading}: the read under way was answered by the watchdog; this thread must not reply to it. */
+        private static final long ANSWERED = -1;
+
         final Pointer stat = Memory.allocateDirect(runtime, STAT_SIZEOF, true);
         final Pointer entry = Memory.allocateDirect(runtime, ENTRY_SIZE, true);
         final Pointer statvfs = Memory.allocateDirect(runtime, STATVFS_SIZEOF, true);
         final Pointer directory = Memory.allocateDirect(runtime, DIRECTORY_BUFFER, true);
         final ReadReply reads = new ReadReply(fuse, abi, libc, zeros);
+        /** The request of the read under way, {@link #IDLE} or {@link #ANSWERED}. */
+        private final AtomicLong reading = new AtomicLong(IDLE);
+        private volatile long readingSince;
+        /** The watchdog answered a read of this thread's and another thread took its place: it ends. */
+        volatile boolean displaced;
+
+        void beginRead(long req) {
+            readingSince = System.nanoTime();
+            reading.set(req);
+        }
+
+        /** Whether this thread may still reply to {@code req} (the watchdog has not): from now on only it may. */
+        boolean claim(long req) {
+            return reading.compareAndSet(req, IDLE);
+        }
+
+        /** Ends the read; if the watchdog answered it, this thread's place has been taken, and it ends too. */
+        void endRead() {
+            if (reading.getAndSet(IDLE) == ANSWERED) {
+                displaced = true;
+            }
+        }
+
+        /** The request of a read under way for longer than {@code nanos}, taken from this thread; else 0. */
+        long takeOverdue(long now, long nanos) {
+            long req = reading.get();
+            return req > 0 && now - readingSince > nanos && reading.compareAndSet(req, ANSWERED) ? req : 0;
+        }
+
+        /** Whether a read has been under way (answered by the watchdog or not) for longer than {@code nanos}. */
+        boolean stuck(long now, long nanos) {
+            return reading.get() != IDLE && now - readingSince > nanos;
+        }
 
         @Override
         public void close() {
@@ -155,6 +202,12 @@ public final class Libfuse3Server implements FuseServer {
     }
 
     @Override
+    public boolean readsStuck(Duration longerThan) {
+        Pool p = pool;
+        return p != null && p.stuck(longerThan.toNanos());
+    }
+
+    @Override
     public String description() {
         return "libfuse " + release + " (" + Fuse3Library.Loaded.name() + ", low-level API through jnr-ffi; reads"
                 + " spliced from the image)";
@@ -202,7 +255,8 @@ public final class Libfuse3Server implements FuseServer {
                 if (fuse.fuse_session_mount(session, mountPoint.toString()) != 0) {
                     return 1;
                 }
-                Pool pool = new Pool(session, options.threads());
+                Pool pool = new Pool(session, options.threads(), options.timeout());
+                this.pool = pool;
                 int status;
                 try {
                     status = pool.serve();
@@ -230,27 +284,51 @@ public final class Libfuse3Server implements FuseServer {
         }
     }
 
-    /** The serving threads of one session. */
+    /**
+     * The serving threads of one session, and their watchdog: a read that has waited on the storage for longer than
+     * the timeout is answered EIO in its thread's place, and a new thread takes that one's place, so that a hung
+     * storage leaves neither the reader nor the mount waiting for ever. The displaced thread ends once its read returns,
+     * without replying.
+     */
     private final class Pool {
         private final long session;
-        private final List<Thread> threads = new ArrayList<>();
+        private final int size;
+        private final long timeoutNanos;
+        private final List<Thread> threads = new CopyOnWriteArrayList<>();
+        private final List<Worker> workers = new CopyOnWriteArrayList<>();
         private final CountDownLatch firstEnded = new CountDownLatch(1);
+        private final AtomicInteger timedOut = new AtomicInteger();
         private volatile int status;
 
-        Pool(long session, int count) {
+        Pool(long session, int size, Duration timeout) {
             this.session = session;
-            for (int i = 0; i < count; i++) {
-                Thread t = new Thread(this::serveRequests, "fuse-" + i);
-                // a thread stuck in a read of storage that hangs must not keep the process from ending
-                t.setDaemon(true);
-                threads.add(t);
-            }
+            this.size = size;
+            this.timeoutNanos = timeout.toNanos();
+        }
+
+        private void startThread() {
+            Thread t = new Thread(this::serveRequests, "fuse-" + threads.size());
+            // a thread stuck in a read of storage that hangs must not keep the process from ending
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
         }
 
         /** Serves until the session ends (unmounted by anyone); returns 0, or libfuse's error. */
         int serve() throws InterruptedException {
-            threads.forEach(Thread::start);
+            for (int i = 0; i < size; i++) {
+                startThread();
+            }
+            Thread watchdog = null;
+            if (timeoutNanos > 0) {
+                watchdog = new Thread(this::watch, "fuse-watchdog");
+                watchdog.setDaemon(true);
+                watchdog.start();
+            }
             firstEnded.await();
+            if (watchdog != null) {
+                watchdog.interrupt();
+            }
             // the kernel wakes every reader when the mount goes: the others end at once, unless one is inside a read
             long deadline = System.nanoTime() + WORKER_END_MILLIS * 1_000_000;
             for (Thread t : threads) {
@@ -263,12 +341,49 @@ public final class Libfuse3Server implements FuseServer {
             return threads.stream().noneMatch(Thread::isAlive);
         }
 
+        boolean stuck(long nanos) {
+            long now = System.nanoTime();
+            return workers.stream().anyMatch(w -> w.stuck(now, nanos));
+        }
+
+        private void watch() {
+            long period = Math.max(10_000_000L, Math.min(250_000_000L, timeoutNanos / 4));
+            try {
+                while (true) {
+                    Thread.sleep(period / 1_000_000);
+                    long now = System.nanoTime();
+                    for (Worker w : workers) {
+                        long req = w.takeOverdue(now, timeoutNanos);
+                        if (req != 0) {
+                            fuse.fuse_reply_err(req, Errno.EIO.intValue());
+                            int n = timedOut.incrementAndGet();
+                            if (n == 1) {
+                                log.error("a read of the image has had no answer from the storage for {} s: answered"
+                                        + " EIO, and served on by a new thread (the storage may hang; further ones"
+                                        + " are counted in the debug log)", timeoutNanos / 1_000_000_000L);
+                            } else {
+                                log.debug("{} reads answered EIO after {} s without an answer from the storage", n,
+                                        timeoutNanos / 1_000_000_000L);
+                            }
+                            if (threads.size() < MountOptions.MAX_THREADS) {
+                                startThread();
+                            }
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                // the session ended
+            }
+        }
+
         /** One thread: read a request, answer it (libfuse calls the callback here), until the session ends. */
         private void serveRequests() {
             Worker w = worker.get();
+            workers.add(w);
             long buf = MEMORY.allocateMemory(abi.bufSizeof, true);
+            boolean displaced = false;
             try {
-                while (fuse.fuse_session_exited(session) == 0) {
+                while (!displaced && fuse.fuse_session_exited(session) == 0) {
                     int n = fuse.fuse_session_receive_buf(session, buf);
                     if (n == -Errno.EINTR.intValue()) {
                         continue;
@@ -281,14 +396,18 @@ public final class Libfuse3Server implements FuseServer {
                         break;
                     }
                     fuse.fuse_session_process_buf(session, buf);
+                    displaced = w.displaced;
                 }
             } catch (Throwable t) {
                 log.error("internal error in a serving thread", t);
                 status = -Errno.EIO.intValue();
             } finally {
-                // one thread's end is the session's: the others may be waiting for requests that will never come
-                fuse.fuse_session_exit(session);
-                firstEnded.countDown();
+                if (!displaced) {
+                    // one thread's end is the session's: the others may be waiting for requests that will never come
+                    fuse.fuse_session_exit(session);
+                    firstEnded.countDown();
+                }
+                workers.remove(w);
                 if (libc != null) {
                     libc.free(MEMORY.getAddress(buf + BUF_MEM)); // libfuse's request buffer
                 }
@@ -409,11 +528,20 @@ public final class Libfuse3Server implements FuseServer {
             internalError(req, "read", t);
             return;
         }
+        if (read.length() == 0) {
+            fuse.fuse_reply_buf(req, 0, 0);
+            return;
+        }
+        Worker w = worker.get();
         int status;
+        w.beginRead(req);
         try {
-            status = read.length() == 0 ? fuse.fuse_reply_buf(req, 0, 0) : worker.get().reads.reply(req, read);
+            status = w.reads.reply(req, read, w::claim);
         } catch (Throwable t) {
-            status = fuse.fuse_reply_err(req, fs.readFailed(t, fs.nameOf(ino), size, offset));
+            int errno = fs.readFailed(t, fs.nameOf(ino), size, offset);
+            status = w.claim(req) ? fuse.fuse_reply_err(req, errno) : 0;
+        } finally {
+            w.endRead();
         }
         if (status != 0) {
             log.debug("{}: the reply to a read of {} bytes at {} was not sent (errno {})", fs.nameOf(ino), size,

@@ -14,6 +14,7 @@ import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_SIZE;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.function.LongPredicate;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,17 +118,19 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     /**
      * Replies to a read, checked and cut at the end of its file by the model.
      *
+     * @param claim asked, with {@code req}, just before the reply is sent: false when another thread has answered the
+     *              request meanwhile (a watchdog, when the storage took too long), and this reply must not be sent
      * @return libfuse's result: 0, or a negative errno when the reply could not be sent (the request was
-     *         interrupted, say)
+     *         interrupted, say); 0 too when the reply was not ours to send
      * @throws IOException when the core cannot map or read the range, or the storage fails; nothing has been replied
      *                     then
      */
-    int reply(long req, DiskFileSystem.Read read) throws IOException {
+    int reply(long req, DiskFileSystem.Read read, LongPredicate claim) throws IOException {
         disk = read.content();
         long offset = read.offset();
         int length = read.length();
         if (pipe == null || length < SMALL || length > pipe.size() / 2) {
-            return replyCopy(req, offset, length);
+            return replyCopy(req, offset, length, claim);
         }
         start = offset;
         done = 0;
@@ -142,7 +145,11 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         }
         if (!whole) {
             pipe.clear(scratch, MAX_READ);
-            return replyCopy(req, offset, length);
+            return replyCopy(req, offset, length, claim);
+        }
+        if (!claim.test(req)) {
+            pipe.clear(scratch, MAX_READ);
+            return 0;
         }
         long buf = bufvec + BUFVEC_BUF;
         MEMORY.putLong(bufvec + BUFVEC_COUNT, 1);
@@ -252,10 +259,10 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     }
 
     /** Reads the whole range here, then replies with it from memory. */
-    private int replyCopy(long req, long offset, int length) throws IOException {
+    private int replyCopy(long req, long offset, int length, LongPredicate claim) throws IOException {
         if (length <= MAX_READ) {
             readInto(scratchView.duplicate().limit(length), offset);
-            return fuse.fuse_reply_buf(req, scratch, length);
+            return claim.test(req) ? fuse.fuse_reply_buf(req, scratch, length) : 0;
         }
         long memory = MEMORY.allocateMemory(length, false);
         if (memory == 0) {
@@ -263,7 +270,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         }
         try {
             readInto(MEMORY.newDirectByteBuffer(memory, length), offset);
-            return fuse.fuse_reply_buf(req, memory, length);
+            return claim.test(req) ? fuse.fuse_reply_buf(req, memory, length) : 0;
         } finally {
             MEMORY.freeMemory(memory);
         }

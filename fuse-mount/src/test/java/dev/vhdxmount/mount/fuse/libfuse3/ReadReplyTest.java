@@ -155,7 +155,7 @@ class ReadReplyTest {
     /** A reply maker and the disk it reads. */
     private record Replier(ReadReply reads, VirtualDisk disk) {
         int reply(long req, long offset, int length) throws Exception {
-            return reads.reply(req, new DiskFileSystem.Read(disk, offset, length));
+            return reads.reply(req, new DiskFileSystem.Read(disk, offset, length), r -> true);
         }
     }
 
@@ -290,6 +290,21 @@ class ReadReplyTest {
         refuseNext = true;
         assertEquals(-2, reads.reply(7, MIB, 128 * KIB), "libfuse's error is returned");
         assertArrayEquals(b.expected().read(2L * MIB, 128 * KIB), reply(reads, 2L * MIB, 128 * KIB).bytes());
+    }
+
+    /** The watchdog answered the read while it waited: the reply is not sent, and nothing is left in the pipe. */
+    @Test
+    void aReplyThatIsNoLongerOursIsNotSent() throws Exception {
+        VhdxBuilder b = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
+        b.write(0, VhdxBuilder.pattern(4 * MIB, 9));
+        BuiltImage image = b.build(tmp.resolve("d.vhdx"));
+        Replier reads = replier(image);
+        for (int length : new int[] {4096, 128 * KIB, 3 * MIB}) { // copied, spliced, copied through its own memory
+            replies.clear();
+            assertEquals(0, reads.reads().reply(7, new DiskFileSystem.Read(reads.disk(), MIB, length), r -> false));
+            assertEquals(List.of(), replies, "no reply of " + length + " bytes");
+        }
+        assertArrayEquals(b.expected().read(0, 128 * KIB), reply(reads, 0, 128 * KIB).bytes(), "the next is whole");
     }
 
     @Test

@@ -1,0 +1,128 @@
+package dev.vhdxmount.mount;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.vhdxmount.mount.cli.ExitCode;
+
+/**
+ * Storage that stops answering (a hung NFS server, {@link SlowStorage#hang()}), as a user meets it: a read of disk.raw
+ * waits only so long and fails (--timeout), SIGTERM still ends the mount at once and fails the reads that wait, and
+ * fusermount -u ends the server even while one of its threads waits on the storage.
+ */
+@Timeout(120)
+class HungStorageIT extends MountTest {
+    private static final int MIB = 1 << 20;
+    private SlowStorage storage;
+    private Path raw;
+    private Path image;
+
+    @BeforeEach
+    void imageOnStorage() throws Exception {
+        storage = SlowStorage.start(dir, true);
+        raw = dir.resolve("disk.raw");
+        MountIt.shOk("set -e; head -c 32M /dev/urandom > '" + raw + "'; qemu-img convert -f raw -O vhdx"
+                + " -o subformat=dynamic,block_size=1M '" + raw + "' '" + storage.backing().resolve("disk.vhdx")
+                + "'");
+        image = storage.mount().resolve("disk.vhdx");
+    }
+
+    @AfterEach
+    void stopStorage() throws Exception {
+        if (mnt != null) {
+            MountIt.cleanUp(dir, mnt);
+        }
+        storage.close();
+    }
+
+    /**
+     * A reader of {@code length} bytes at {@code offset} in the background: O_DIRECT (straight to the server, and
+     * waiting for it uninterruptibly), or through the page cache (killable while it waits for the page).
+     */
+    private Process reader(long offset, int length, boolean direct) throws Exception {
+        return new ProcessBuilder("dd", "if=" + mnt.resolve("disk.raw"), "of=/dev/null", "iflag=" + (direct
+                ? "direct," : "") + "skip_bytes", "skip=" + offset, "bs=" + length, "count=1", "status=none")
+                .redirectErrorStream(true).start();
+    }
+
+    /** Waits until the hung storage has a read that waits (the reader reached it). */
+    private void awaitWaitingRead() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (storage.counters().get("waiting") == 0) {
+            assertTrue(System.nanoTime() < deadline, "the read reached the storage");
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void aReadTheStorageDoesNotAnswerFailsAfterTheTimeoutAndTheMountServesOn() throws Exception {
+        MountIt.cli("--timeout", "2", image.toString(), mnt.toString()).expect(ExitCode.OK);
+        storage.hang();
+        long start = System.nanoTime();
+        Process p = reader(4L * MIB, 64 * 1024, true);
+        awaitWaitingRead();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the reader did not wait for ever");
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        assertNotEquals(0, p.exitValue());
+        String said = new String(p.getInputStream().readAllBytes());
+        assertTrue(said.contains("Input/output error"), said);
+        assertTrue(seconds >= 1 && seconds < 8, "after about the timeout: " + seconds + " s");
+
+        storage.resume();
+        assertArrayEquals(MountIt.readAt(raw, 4L * MIB, 64 * 1024), MountIt.readAt(mnt.resolve("disk.raw"),
+                4L * MIB, 64 * 1024), "once the storage answers, so does the mount");
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+    }
+
+    @ParameterizedTest(name = "libfuse {0}")
+    @ValueSource(strings = {"3", "2"})
+    void sigtermEndsTheMountAtOnceAndTheReaderGetsAnError(String libfuse) throws Exception {
+        MountIt.cli("--libfuse", libfuse, "--timeout", "0", image.toString(), mnt.toString()).expect(ExitCode.OK);
+        long server = MountIt.serverPid(mnt);
+        storage.hang();
+        Process p = reader(8L * MIB, 64 * 1024, true);
+        awaitWaitingRead();
+        Thread.sleep(1200); // the read waits longer than a moment
+        long start = System.nanoTime();
+        MountIt.shOk("kill -TERM " + server);
+        assertTrue(MountIt.awaitExit(server, java.time.Duration.ofSeconds(5)), "the server ended");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis < 2000, "the server ended within 2 s: " + millis + " ms");
+        assertTrue(p.waitFor(2, TimeUnit.SECONDS), "the reader got an answer");
+        assertNotEquals(0, p.exitValue(), "an error, not data");
+        MountIt.awaitGone(mnt);
+        assertFalse(MountIt.isMounted(mnt));
+    }
+
+    @Test
+    void fusermountEndsTheServerWhileOneOfItsThreadsWaitsOnTheStorage() throws Exception {
+        MountIt.cli("--timeout", "0", image.toString(), mnt.toString()).expect(ExitCode.OK);
+        long server = MountIt.serverPid(mnt);
+        storage.hang();
+        Process p = reader(12L * MIB, 64 * 1024, false);
+        awaitWaitingRead();
+        // the user gives up on the reader (it waits for the page, killably); the server's thread waits on
+        p.destroyForcibly().waitFor();
+        long start = System.nanoTime();
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        assertTrue(MountIt.awaitExit(server, java.time.Duration.ofSeconds(5)), "the server ended");
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis < 2000, "the server ended within 2 s: " + millis + " ms");
+        assertEquals(List.of(), MountIt.servers(mnt));
+    }
+}
