@@ -137,6 +137,16 @@ class BuiltImagesTest {
         assertThrows(VhdxFormatException.Unsupported.class, () -> VhdxImage.open(required).close());
     }
 
+    /** Issue 12 item 6: qemu-img and libvhdi refuse an empty virtual disk, and Hyper-V never writes one. */
+    @Test
+    void aVirtualDiskSizeOfZeroIsRefusedAsCorrupt() throws Exception {
+        Path file = VhdxBuilder.dynamic(8L * MIB).metadataOverride(VhdxBuilder.VIRTUAL_DISK_SIZE, new byte[8])
+                .build(tmp.resolve("empty.vhdx")).path();
+        VhdxFormatException e = assertThrows(VhdxFormatException.class, () -> VhdxImage.open(file).close());
+        assertEquals(VhdxFormatException.class, e.getClass(), e.getMessage());
+        assertTrue(e.getMessage().contains("Virtual Disk Size: VirtualDiskSize is 0"), e.getMessage());
+    }
+
     private static boolean isZero(byte[] b) {
         for (byte x : b) {
             if (x != 0) {
