@@ -61,7 +61,11 @@ final class ImageOpener {
      * against its child's linkage GUID at this point, before anything else of it is read.
      */
     static ImageOpener identify(FileByteSource file, OpenOptions options) throws IOException {
-        return new ImageOpener(file, options);
+        try {
+            return new ImageOpener(file, options);
+        } catch (VhdxFormatException.Truncated e) {
+            throw e.inFile(file.path());
+        }
     }
 
     /** The current header (it holds DataWriteGuid, the identity of the disk's content). */
@@ -71,6 +75,14 @@ final class ImageOpener {
 
     /** Parses the rest and returns the disk; the caller closes the file if this throws. */
     VhdxDisk open(ParentResolver parents) throws IOException {
+        try {
+            return openIdentified(parents);
+        } catch (VhdxFormatException.Truncated e) {
+            throw e.inFile(file.path());
+        }
+    }
+
+    private VhdxDisk openIdentified(ParentResolver parents) throws IOException {
         Header header = header();
         log.debug("{}: creator '{}', current header {} (sequence {})", file.path(), creator, current,
                 Long.toUnsignedString(header.sequenceNumber()));
@@ -139,7 +151,8 @@ final class ImageOpener {
         }
         if (b.limit() < FileIdentifier.SIZE) {
             throw new VhdxFormatException.Truncated("file identifier at 0x0: the file ends at " + hex(file.size())
-                    + ", inside the 1 MiB header section (truncated image)");
+                    + ", inside the 1 MiB header section (truncated image)", "file identifier", -1, -1, 0,
+                    file.size());
         }
         return FileIdentifier.parse(b);
     }
@@ -222,7 +235,8 @@ final class ImageOpener {
             }
             if (r.end() > fileSize && !options.allowTruncated()) {
                 throw new VhdxFormatException.Truncated(where + ": " + FileLayout.describe(r)
-                        + " ends past the end of the file at " + hex(fileSize) + " (truncated image)");
+                        + " ends past the end of the file at " + hex(fileSize) + " (truncated image)", r.name(), -1, -1,
+                        r.start(), fileSize);
             }
             placed.add(r);
         }

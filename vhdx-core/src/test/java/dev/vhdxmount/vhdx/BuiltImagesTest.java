@@ -56,11 +56,11 @@ class BuiltImagesTest {
         }
         Path file = b.build(tmp.resolve("img.vhdx")).path();
         ExpectedDisk want = b.expected();
-        try (VhdxDisk disk = VhdxImage.open(file)) {
+        try (VirtualDisk disk = VhdxImage.open(file)) {
             assertEquals(size, disk.size());
             assertEquals(sectorSize, disk.logicalSectorSize());
             assertEquals(4096, disk.physicalSectorSize());
-            assertEquals(type, disk.info().diskType());
+            assertEquals(type, VhdxImage.info(disk).orElseThrow().diskType());
             LocatedReader located = new LocatedReader(disk);
             for (var r : want.dataRanges().entrySet()) {
                 long from = Math.max(0, r.getKey() - 8192);
@@ -92,7 +92,7 @@ class BuiltImagesTest {
         b.blockState(5, VhdxBuilder.PAYLOAD_BLOCK_UNMAPPED_V0);
         Path file = b.build(tmp.resolve("states.vhdx")).path();
         ExpectedDisk want = b.expected();
-        try (VhdxDisk disk = VhdxImage.open(file)) {
+        try (VirtualDisk disk = VhdxImage.open(file)) {
             assertEquals(want.sha256(), ExpectedDisk.sha256(disk::read, disk.size()));
             LocatedReader located = new LocatedReader(disk);
             assertEquals(want.sha256(), ExpectedDisk.sha256(located, disk.size()), "located");
@@ -103,7 +103,7 @@ class BuiltImagesTest {
                 disk.read(block * (long) MIB, buf);
                 assertTrue(isZero(buf.array()), "block " + block + " reads as zeros, whatever lies at its offset");
             }
-            assertEquals(11L, disk.info().batStates().orElseThrow()
+            assertEquals(11L, VhdxImage.info(disk).orElseThrow().batStates().orElseThrow()
                     .get(dev.vhdxmount.vhdx.format.PayloadBlockState.FULLY_PRESENT));
         }
     }
@@ -123,7 +123,7 @@ class BuiltImagesTest {
         for (VhdxBuilder b : variants) {
             b.write(MIB, data);
             Path file = b.build(tmp.resolve("v" + i++ + ".vhdx")).path();
-            try (VhdxDisk disk = VhdxImage.open(file)) {
+            try (VirtualDisk disk = VhdxImage.open(file)) {
                 assertEquals(b.expected().sha256(), ExpectedDisk.sha256(disk::read, disk.size()), file.toString());
             }
         }

@@ -29,7 +29,7 @@ class CorpusTest {
     void readsOrRefusesAsTheManifestSays(Corpus.Image image) throws Exception {
         Path file = Corpus.decompress(image, tmp);
         if (image.mustOpen()) {
-            try (VhdxDisk disk = VhdxImage.open(file)) {
+            try (VirtualDisk disk = VhdxImage.open(file)) {
                 assertEquals(image.virtualSize(), disk.size(), "virtual size");
                 assertEquals(image.rawSha256(), DiskHash.sha256(disk), "SHA-256 of the whole virtual disk");
                 LocatedReader located = new LocatedReader(disk);
@@ -45,7 +45,7 @@ class CorpusTest {
 
     /** A refused (truncated) image opens with salvage on; reads past the end fail, the rest still read. */
     private static void salvage(Path file) throws Exception {
-        try (VhdxDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(true))) {
+        try (VirtualDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(true))) {
             int failed = 0;
             int read = 0;
             LocatedReader located = new LocatedReader(disk);

@@ -87,8 +87,8 @@ class CorruptionTest {
         base = dir.resolve("base.vhdx");
         Tools.check("qemu-img", "convert", "-f", "raw", "-O", "vhdx", "-o", "subformat=dynamic,block_size=1M",
                 raw.toString(), base.toString());
-        try (VhdxDisk disk = VhdxImage.open(base)) {
-            ImageInfo info = disk.info();
+        try (VirtualDisk disk = VhdxImage.open(base)) {
+            ImageInfo info = VhdxImage.info(disk).orElseThrow();
             RegionTable t = info.regionTables().get(0).value().orElseThrow();
             layout = new Layout(t.find(RegionTable.BAT).orElseThrow().fileOffset(),
                     t.find(RegionTable.METADATA).orElseThrow().fileOffset(), info.metadataTable().entries(),
@@ -263,9 +263,9 @@ class CorruptionTest {
         try (ImagePatcher p = new ImagePatcher(image)) {
             p.flipByte(ImagePatcher.HEADER_1 + 200);
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(2, disk.info().currentHeader());
-            assertTrue(disk.info().headers().get(0).problem().orElseThrow().contains("CRC-32C mismatch"));
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(2, VhdxImage.info(disk).orElseThrow().currentHeader());
+            assertTrue(VhdxImage.info(disk).orElseThrow().headers().get(0).problem().orElseThrow().contains("CRC-32C mismatch"));
             assertEquals(baseSha, DiskHash.sha256(disk));
         }
     }
@@ -276,14 +276,14 @@ class CorruptionTest {
         try (ImagePatcher p = new ImagePatcher(image)) {
             p.header(1, b -> b.putLong(8, 1000)).header(2, b -> b.putLong(8, 999));
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(1, disk.info().currentHeader());
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(1, VhdxImage.info(disk).orElseThrow().currentHeader());
         }
         try (ImagePatcher p = new ImagePatcher(image)) {
             p.header(2, b -> b.putLong(8, 1001));
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(2, disk.info().currentHeader());
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(2, VhdxImage.info(disk).orElseThrow().currentHeader());
         }
     }
 
@@ -296,7 +296,7 @@ class CorruptionTest {
             ch.read(h1, ImagePatcher.HEADER_1);
             ch.write(h1.flip(), ImagePatcher.HEADER_2);
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
+        try (VirtualDisk disk = VhdxImage.open(image)) {
             assertEquals(baseSha, DiskHash.sha256(disk));
         }
     }
@@ -307,8 +307,8 @@ class CorruptionTest {
         try (ImagePatcher p = new ImagePatcher(image)) {
             p.flipByte(ImagePatcher.REGION_TABLE_1 + 40);
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(2, disk.info().regionTableUsed());
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(2, VhdxImage.info(disk).orElseThrow().regionTableUsed());
             assertEquals(baseSha, DiskHash.sha256(disk));
         }
     }
@@ -320,7 +320,7 @@ class CorruptionTest {
             p.putInt(layout.fileSize() + MIB - 4, 0x55aa55aa); // room for the region past the data
             p.bothRegionTables(b -> addRegion(b, unknown(), layout.fileSize(), MIB, false));
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
+        try (VirtualDisk disk = VhdxImage.open(image)) {
             assertEquals(baseSha, DiskHash.sha256(disk));
         }
     }

@@ -37,8 +37,8 @@ class LogReplayTest {
         String before = DiskHash.sha256(img.path());
         long mtime = Files.getLastModifiedTime(img.path()).toMillis();
         ExpectedDisk want = b.expected();
-        try (VhdxDisk disk = VhdxImage.open(img.path())) {
-            assertTrue(disk.info().log().isPresent(), "the log was replayed");
+        try (VirtualDisk disk = VhdxImage.open(img.path())) {
+            assertTrue(VhdxImage.info(disk).orElseThrow().log().isPresent(), "the log was replayed");
             assertEquals(-1, want.firstMismatch(disk::read), "first byte that differs from the replayed disk");
             assertEquals(-1, want.firstMismatch(new LocatedReader(disk)), "located: first byte that differs");
         }
@@ -118,7 +118,7 @@ class LogReplayTest {
         BuiltImage img = b.build(tmp.resolve("changes.vhdx"));
         // what the file says without its log: the block is not present
         ExpectedDisk zeros = ExpectedDisk.zeros(16L * MIB, 512);
-        try (VhdxDisk disk = VhdxImage.open(img.path())) {
+        try (VirtualDisk disk = VhdxImage.open(img.path())) {
             assertNotEquals(zeros.sha256(), ExpectedDisk.sha256(disk::read, disk.size()));
         }
     }
@@ -146,8 +146,8 @@ class LogReplayTest {
     }
 
     private static LogReplay.Summary summary(Path image) throws Exception {
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            return disk.info().log().orElseThrow();
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            return VhdxImage.info(disk).orElseThrow().log().orElseThrow();
         }
     }
 }

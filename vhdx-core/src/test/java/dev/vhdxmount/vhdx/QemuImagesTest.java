@@ -60,7 +60,7 @@ class QemuImagesTest {
         Tools.check("qemu-img", "convert", "-f", "vhdx", "-O", "raw", vhdx.toString(), back.toString());
 
         // the oracle is qemu-img's own reading of the VHDX; it equals what was converted (checked by sampling)
-        try (VhdxDisk disk = VhdxImage.open(vhdx);
+        try (VirtualDisk disk = VhdxImage.open(vhdx);
                 FileChannel oracle = FileChannel.open(back, StandardOpenOption.READ)) {
             assertEquals(size, disk.size());
             assertEquals(DiskHash.sha256(back), DiskHash.sha256(disk), "whole virtual disk vs qemu-img convert -O raw");
