@@ -30,7 +30,7 @@ import com.kenai.jffi.MemoryIO;
 
 import dev.vhdxmount.mount.LibC;
 import dev.vhdxmount.vhdx.OpenOptions;
-import dev.vhdxmount.vhdx.VhdxDisk;
+import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.VhdxImage;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
@@ -143,8 +143,8 @@ class ReadReplyTest {
         return reads;
     }
 
-    private VhdxDisk open(BuiltImage image) throws Exception {
-        VhdxDisk disk = VhdxImage.open(image.path(), OpenOptions.DEFAULTS.withFileOpener(new DescriptorOpener()));
+    private VirtualDisk open(BuiltImage image) throws Exception {
+        VirtualDisk disk = VhdxImage.open(image.path(), OpenOptions.DEFAULTS.withFileOpener(new DescriptorOpener()));
         open.add(disk);
         return disk;
     }
