@@ -224,7 +224,7 @@ final class ImageOpener {
             }
             ranges.add(new FileLayout.Range(e.name(), e.fileOffset(), e.end()));
         }
-        FileLayout layout = FileLayout.of(fileSize, header.logOffset(), header.logLength(), List.of());
+        FileLayout layout = FileLayout.of(fileSize, header.logOffset(), header.logLength());
         List<FileLayout.Range> placed = new ArrayList<>(layout.reserved());
         for (FileLayout.Range r : ranges) {
             for (FileLayout.Range other : placed) {
