@@ -167,6 +167,7 @@ final class VhdxDisk implements VirtualDisk {
 
         @Override
         public boolean zeros(int length) {
+            dst.limit(dst.position() + length);
             Zeros.fill(dst, length);
             return true;
         }

@@ -137,6 +137,27 @@ class BuiltImagesTest {
         assertThrows(VhdxFormatException.Unsupported.class, () -> VhdxImage.open(required).close());
     }
 
+    /** One read whose pieces alternate between this file, zeros and this file again: each piece gets its own room. */
+    @Test
+    void aReadAcrossPresentAndAbsentBlocks() throws Exception {
+        VhdxBuilder b = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
+        b.write(0, VhdxBuilder.pattern(MIB, 1));
+        b.write(2L * MIB, VhdxBuilder.pattern(MIB, 2));
+        Path file = b.build(tmp.resolve("holes.vhdx")).path();
+        ExpectedDisk want = b.expected();
+        try (VirtualDisk disk = VhdxImage.open(file)) {
+            for (long[] r : new long[][] {{MIB / 2, 2 * MIB}, {MIB - 1, 2}, {0, 8L * MIB}, {3L * MIB - 5, 5L * MIB}}) {
+                ByteBuffer one = ByteBuffer.allocate((int) r[1]);
+                assertEquals(r[1], disk.read(r[0], one), "one read of " + r[1] + " bytes at " + r[0]);
+                assertEquals(-1, want.firstMismatch((offset, dst) -> {
+                    int n = dst.remaining();
+                    dst.put(one.array(), (int) (offset - r[0]), n);
+                    return n;
+                }, r[0], r[1]), "read at " + r[0]);
+            }
+        }
+    }
+
     /** Issue 12 item 6: qemu-img and libvhdi refuse an empty virtual disk, and Hyper-V never writes one. */
     @Test
     void aVirtualDiskSizeOfZeroIsRefusedAsCorrupt() throws Exception {
