@@ -175,7 +175,8 @@ class DifferencingTest {
                 "absolute_win32_path", "C:\\Hyper-V\\Virtual Hard Disks\\Base Disk.vhdx"));
         Path file = child.build(tmp.resolve("child.vhdx")).path();
         try (VirtualDisk disk = VhdxImage.open(file)) {
-            assertTrue(VhdxImage.info(disk).orElseThrow().parent().orElseThrow().foundBy().contains("absolute_win32_path"));
+            assertTrue(VhdxImage.info(disk).orElseThrow().parent().orElseThrow().foundBy()
+                    .contains("absolute_win32_path"));
             assertEquals(-1, child.expected(base.expected()).firstMismatch(disk::read));
         }
     }

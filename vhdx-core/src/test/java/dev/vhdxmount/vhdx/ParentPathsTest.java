@@ -19,7 +19,8 @@ class ParentPathsTest {
     @Test
     void theFileNameOfAnAbsoluteWindowsPath() {
         assertEquals("base.vhdx", ParentChain.fileName("C:\\Hyper-V\\Disks\\base.vhdx"));
-        assertEquals("base.vhdx", ParentChain.fileName("\\\\?\\Volume{26a21bda-a627-11d7-9931-806e6f6e6963}\\vm\\base.vhdx"));
+        assertEquals("base.vhdx",
+                ParentChain.fileName("\\\\?\\Volume{26a21bda-a627-11d7-9931-806e6f6e6963}\\vm\\base.vhdx"));
         assertEquals("base.vhdx", ParentChain.fileName("base.vhdx"));
         assertEquals("", ParentChain.fileName("C:\\Hyper-V\\"), "a folder: no name, so no candidate");
     }
