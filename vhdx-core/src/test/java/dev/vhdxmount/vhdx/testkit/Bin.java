@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.testkit;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import java.util.zip.CRC32C;
@@ -13,8 +15,6 @@ import java.util.zip.CRC32C;
  * with the checksum field taken as zero.
  */
 public final class Bin {
-    public static final int KIB = 1024;
-    public static final int MIB = 1024 * 1024;
 
     private Bin() {}
 
@@ -73,6 +73,26 @@ public final class Bin {
         byte[] b = new byte[16];
         guid(b, 0, u);
         return b;
+    }
+
+    /** Reads the Microsoft mixed-endian GUID at absolute index {@code at} of {@code b}. */
+    public static UUID readGuid(ByteBuffer b, int at) {
+        ByteBuffer le = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        long msb = (Integer.toUnsignedLong(le.getInt(at)) << 32) | ((long) Short.toUnsignedInt(le.getShort(at + 4)) << 16)
+                | Short.toUnsignedInt(le.getShort(at + 6));
+        return new UUID(msb, b.duplicate().order(ByteOrder.BIG_ENDIAN).getLong(at + 8));
+    }
+
+    /**
+     * The checksum a structure of {@code length} bytes must carry at byte 4 (headers, region tables, log entries):
+     * CRC-32C over the structure with that field taken as zero, whatever it holds now.
+     */
+    public static int checksum(byte[] b, int length) {
+        CRC32C c = new CRC32C();
+        c.update(b, 0, 4);
+        c.update(new byte[4]);
+        c.update(b, 8, length - 8);
+        return (int) c.getValue();
     }
 
     public static int crc32c(byte[] b, int off, int len) {

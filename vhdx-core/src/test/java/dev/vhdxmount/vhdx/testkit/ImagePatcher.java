@@ -31,8 +31,7 @@ public final class ImagePatcher implements AutoCloseable {
         b.clear();
         change.accept(b);
         if (crc) {
-            b.putInt(4, 0);
-            b.putInt(4, Bin.crc32c(b.array(), 0, length));
+            b.putInt(4, Bin.checksum(b.array(), length));
         }
         ch.write(b.position(0).limit(length), offset);
         return this;

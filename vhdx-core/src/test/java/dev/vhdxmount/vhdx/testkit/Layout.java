@@ -71,8 +71,21 @@ public final class Layout {
     }
 
     /** §2.5: chunk ratio = 2^23 * LogicalSectorSize / BlockSize (payload blocks per sector bitmap block). */
-    static long chunkRatio(int logicalSectorSize, int blockSize) {
+    public static long chunkRatio(int logicalSectorSize, int blockSize) {
         return (1L << 23) * logicalSectorSize / blockSize;
+    }
+
+    /**
+     * §2.5: BAT entries a disk of this shape needs: a differencing disk has every chunk's sector bitmap entry, the
+     * BAT of a fixed or dynamic disk ends at its last payload entry.
+     */
+    public static long batEntries(long virtualSize, int blockSize, int logicalSectorSize, boolean hasParent) {
+        long ratio = chunkRatio(logicalSectorSize, blockSize);
+        long payload = (virtualSize + blockSize - 1) / blockSize;
+        if (hasParent) {
+            return (payload + ratio - 1) / ratio * (ratio + 1);
+        }
+        return payload == 0 ? 0 : payload + (payload - 1) / ratio;
     }
 
     public long virtualSize() {

@@ -400,9 +400,7 @@ public final class VhdxBuilder {
         long sbBlocks = (p.blocks + p.chunkRatio - 1) / p.chunkRatio;
         // §2.5: differencing disks have every chunk's bitmap entry; the BAT of fixed and dynamic disks ends at the
         // last payload entry.
-        long batEntries = type == Type.DIFFERENCING
-                ? sbBlocks * (p.chunkRatio + 1)
-                : p.blocks + (p.blocks - 1) / p.chunkRatio;
+        long batEntries = Layout.batEntries(virtualSize, blockSize, logicalSectorSize, type == Type.DIFFERENCING);
         long batLength = Bin.alignUp(batEntries * 8, MIB);
         long cursor = batOffset + batLength;
         List<Long> unknown = new ArrayList<>();
