@@ -1,5 +1,8 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
+
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,8 +29,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * builder's model, never the reader's output.
  */
 class BuiltImagesTest {
-    private static final int MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
 
     @TempDir
     Path tmp;

@@ -13,7 +13,7 @@ import dev.vhdxmount.vhdx.format.Page83Data;
 import dev.vhdxmount.vhdx.format.RegionTable;
 import dev.vhdxmount.vhdx.format.SectorSize;
 import dev.vhdxmount.vhdx.format.VirtualDiskSize;
-import dev.vhdxmount.vhdx.testkit.DiskHash;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.ImagePatcher;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
@@ -251,7 +251,7 @@ class CorruptionTest {
         try (VirtualDisk disk = VhdxImage.open(image)) {
             assertEquals(2, VhdxImage.info(disk).orElseThrow().currentHeader());
             assertTrue(VhdxImage.info(disk).orElseThrow().headers().get(0).problem().orElseThrow().contains("CRC-32C mismatch"));
-            assertEquals(baseSha, DiskHash.sha256(disk));
+            assertEquals(baseSha, Hashes.sha256(disk));
         }
     }
 
@@ -282,7 +282,7 @@ class CorruptionTest {
             ch.write(h1.flip(), ImagePatcher.HEADER_2);
         }
         try (VirtualDisk disk = VhdxImage.open(image)) {
-            assertEquals(baseSha, DiskHash.sha256(disk));
+            assertEquals(baseSha, Hashes.sha256(disk));
         }
     }
 
@@ -294,7 +294,7 @@ class CorruptionTest {
         }
         try (VirtualDisk disk = VhdxImage.open(image)) {
             assertEquals(2, VhdxImage.info(disk).orElseThrow().regionTableUsed());
-            assertEquals(baseSha, DiskHash.sha256(disk));
+            assertEquals(baseSha, Hashes.sha256(disk));
         }
     }
 
@@ -306,7 +306,7 @@ class CorruptionTest {
             p.bothRegionTables(b -> addRegion(b, unknown(), layout.fileSize(), MIB, false));
         }
         try (VirtualDisk disk = VhdxImage.open(image)) {
-            assertEquals(baseSha, DiskHash.sha256(disk));
+            assertEquals(baseSha, Hashes.sha256(disk));
         }
     }
 }

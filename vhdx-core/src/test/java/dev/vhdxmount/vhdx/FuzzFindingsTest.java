@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * smallest image that shows it: the reader must refuse with VhdxFormatException, never throw anything else.
  */
 class FuzzFindingsTest {
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path tmp;

@@ -1,5 +1,6 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -18,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * come from the builder's layout.
  */
 class TruncationTest {
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path tmp;

@@ -1,5 +1,6 @@
 package dev.vhdxmount.vhdx.format;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 /** §2.6.2.1-§2.6.2.5: each fixed-size metadata item's own rule on hand-built bytes. */
 class MetadataItemsTest {
-    private static final int MIB = 1 << 20;
 
     private static ByteBuffer u32s(long... values) {
         byte[] b = new byte[4 * values.length];

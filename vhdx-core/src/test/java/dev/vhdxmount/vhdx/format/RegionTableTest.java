@@ -1,5 +1,6 @@
 package dev.vhdxmount.vhdx.format;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.Test;
 class RegionTableTest {
     private static final UUID BAT = UUID.fromString("2dc27766-f623-4200-9d64-115e9bfd4a08");
     private static final UUID METADATA = UUID.fromString("8b7ca206-4790-4b9a-b8fe-575f050f886e");
-    private static final long MIB = 1 << 20;
 
     /** A table of {@code count} entries written by {@code entries}, then {@code change}, then the CRC. */
     private static ByteBuffer table(int count, Consumer<byte[]> entries) {
