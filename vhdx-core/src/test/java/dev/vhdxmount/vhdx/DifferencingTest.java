@@ -1,5 +1,8 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
+
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
 import dev.vhdxmount.vhdx.testkit.LocatedReader;
+import dev.vhdxmount.vhdx.testkit.Slow;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the reader's output.
  */
 class DifferencingTest {
-    private static final int MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
 
     @TempDir
     Path tmp;
 
     @Test
+    @Slow // a 5 GiB chain of three images
     void threeLevelsWithDifferentBlockSizesAcrossFolders() throws Exception {
         long size = 5 * GIB; // the second chunk (past 4 GiB) has its own sector bitmap
         Path baseDir = Files.createDirectories(tmp.resolve("base"));
