@@ -27,6 +27,9 @@ final class VhdxDisk implements VirtualDisk {
     private final ByteSource source;
     private final BlockMap blocks;
     private final VirtualDisk parent;
+    /** What read and locate do with each piece: one of each per disk, so that neither allocates per call. */
+    private final Pieces<ByteBuffer> copy = new Copy();
+    private final Pieces<ExtentSink> locate = new Locate();
 
     VhdxDisk(ImageInfo info, ByteSource source, BlockMap blocks, VirtualDisk parent) {
         this.info = info;
@@ -68,7 +71,7 @@ final class VhdxDisk implements VirtualDisk {
         }
         int limit = dst.limit();
         try {
-            walk(virtualOffset, total, new Copy(dst));
+            walk(virtualOffset, total, copy, dst);
         } finally {
             dst.limit(limit);
         }
@@ -77,41 +80,45 @@ final class VhdxDisk implements VirtualDisk {
 
     @Override
     public boolean locate(long virtualOffset, int length, ExtentSink sink) throws IOException {
-        return walk(virtualOffset, DiskRange.clamp(size(), virtualOffset, length), new Locate(sink));
-    }
-
-    /** What a walk does with each piece of the range; false stops the walk. */
-    private interface Pieces {
-        /** The piece's bytes are this file's at {@code fileOffset} (as the replayed log shows the file). */
-        boolean inFile(long virtualOffset, long fileOffset, int length) throws IOException;
-
-        /** The piece's bytes are the parent's at the same virtual offset. */
-        boolean inParent(long virtualOffset, int length) throws IOException;
-
-        boolean zeros(int length) throws IOException;
+        return walk(virtualOffset, DiskRange.clamp(size(), virtualOffset, length), locate, sink);
     }
 
     /**
-     * Translates {@code [virtualOffset, virtualOffset + total)} piece by piece and hands each to {@code pieces}.
+     * What a walk does with each piece of the range, given the call's target {@code T} (a buffer to fill, a sink to
+     * tell); false stops the walk.
+     */
+    private interface Pieces<T> {
+        /** The piece's bytes are this file's at {@code fileOffset} (as the replayed log shows the file). */
+        boolean inFile(T target, long virtualOffset, long fileOffset, int length) throws IOException;
+
+        /** The piece's bytes are the parent's at the same virtual offset. */
+        boolean inParent(T target, long virtualOffset, int length) throws IOException;
+
+        boolean zeros(T target, int length) throws IOException;
+    }
+
+    /**
+     * Translates {@code [virtualOffset, virtualOffset + total)} piece by piece and hands each to {@code pieces},
+     * with the call's {@code target}.
      * A truncation found on the way is this file's, and says so.
      *
      * @param total bytes to walk, already clamped to the disk's end
      * @return false when {@code pieces} stopped the walk
      */
-    private boolean walk(long virtualOffset, int total, Pieces pieces) throws IOException {
+    private <T> boolean walk(long virtualOffset, int total, Pieces<T> pieces, T target) throws IOException {
         try {
             int done = 0;
             while (done < total) {
                 long position = virtualOffset + done;
-                ReadTarget target = blocks.translate(position, total - done);
-                int n = target.length();
+                ReadTarget piece = blocks.translate(position, total - done);
+                int n = piece.length();
                 boolean more;
-                if (target instanceof ReadTarget.InFile inFile) {
-                    more = pieces.inFile(position, inFile.fileOffset(), n);
-                } else if (target instanceof ReadTarget.InParent) {
-                    more = pieces.inParent(position, n);
+                if (piece instanceof ReadTarget.InFile inFile) {
+                    more = pieces.inFile(target, position, inFile.fileOffset(), n);
+                } else if (piece instanceof ReadTarget.InParent) {
+                    more = pieces.inParent(target, position, n);
                 } else {
-                    more = pieces.zeros(n);
+                    more = pieces.zeros(target, n);
                 }
                 if (!more) {
                     return false;
@@ -125,15 +132,9 @@ final class VhdxDisk implements VirtualDisk {
     }
 
     /** {@link #read}: copies each piece into {@code dst}, whose limit is moved to each piece's end in turn. */
-    private final class Copy implements Pieces {
-        private final ByteBuffer dst;
-
-        Copy(ByteBuffer dst) {
-            this.dst = dst;
-        }
-
+    private final class Copy implements Pieces<ByteBuffer> {
         @Override
-        public boolean inFile(long virtualOffset, long fileOffset, int length) throws IOException {
+        public boolean inFile(ByteBuffer dst, long virtualOffset, long fileOffset, int length) throws IOException {
             dst.limit(dst.position() + length);
             int n;
             try {
@@ -155,7 +156,7 @@ final class VhdxDisk implements VirtualDisk {
 
         /** A chain is read through its links in turn. */
         @Override
-        public boolean inParent(long virtualOffset, int length) throws IOException {
+        public boolean inParent(ByteBuffer dst, long virtualOffset, int length) throws IOException {
             dst.limit(dst.position() + length);
             int n = parent.read(virtualOffset, dst);
             if (n < length) {
@@ -166,7 +167,7 @@ final class VhdxDisk implements VirtualDisk {
         }
 
         @Override
-        public boolean zeros(int length) {
+        public boolean zeros(ByteBuffer dst, int length) {
             dst.limit(dst.position() + length);
             Zeros.fill(dst, length);
             return true;
@@ -174,27 +175,21 @@ final class VhdxDisk implements VirtualDisk {
     }
 
     /** {@link #locate}: says where each piece lives, reading nothing but the structures that map it. */
-    private final class Locate implements Pieces {
-        private final ExtentSink sink;
-
-        Locate(ExtentSink sink) {
-            this.sink = sink;
-        }
-
+    private final class Locate implements Pieces<ExtentSink> {
         /** Plain file bytes, unless a replayed log holds some of them or they lie past the file's end. */
         @Override
-        public boolean inFile(long virtualOffset, long fileOffset, int length) throws IOException {
+        public boolean inFile(ExtentSink sink, long virtualOffset, long fileOffset, int length) throws IOException {
             FileByteSource file = source.fileHolding(fileOffset, length);
             return file != null ? sink.inFile(file, fileOffset, length) : sink.read(virtualOffset, length);
         }
 
         @Override
-        public boolean inParent(long virtualOffset, int length) throws IOException {
+        public boolean inParent(ExtentSink sink, long virtualOffset, int length) throws IOException {
             return parent.locate(virtualOffset, length, sink);
         }
 
         @Override
-        public boolean zeros(int length) throws IOException {
+        public boolean zeros(ExtentSink sink, int length) throws IOException {
             return sink.zeros(length);
         }
     }
