@@ -112,7 +112,7 @@ class ParentLocatorTest {
         byte[] b = locator(VHDX, twice, x -> {});
         // point entry 1's key at entry 0's key
         Bin.u32(b, 32, Bin.readU32(b, 20));
-        Bin.u16(b, 40, (int) (b[28] & 0xff | (b[29] & 0xff) << 8));
+        Bin.u16(b, 40, b[28] & 0xff | (b[29] & 0xff) << 8);
         assertEquals("pl, key/value entry 1: key 'parent_linkage' appears twice", refused(b));
     }
 

@@ -359,7 +359,7 @@ final class Mutator {
             return resizeFile(file, map);
         }
         int sector = r.nextInt(5) == 0 ? 4608 - g.logicalSectorSize() : g.logicalSectorSize();
-        int block = r.nextInt(3) == 0 ? (int) MIB << r.nextInt(9) : g.blockSize();
+        int block = r.nextInt(3) == 0 ? MIB << r.nextInt(9) : g.blockSize();
         long chunk = (1L << 23) * sector;
         long[] sizes = {64L << 40, (64L << 40) - sector, 1L << 40, (4L << 30) + sector, chunk * (1 + r.nextInt(3))
                 + block, chunk - sector, g.virtualSize() << (1 + r.nextInt(12)), g.virtualSize() + sector,

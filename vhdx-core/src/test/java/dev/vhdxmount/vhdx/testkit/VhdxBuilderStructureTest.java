@@ -364,7 +364,7 @@ class VhdxBuilderStructureTest {
     void differencingChainWith4KSectorsAndALogReadsAsExpected() throws IOException {
         long size = 24 * MIB;
         VhdxBuilder parent = VhdxBuilder.dynamic(size).blockSize(1 << 20).logicalSectorSize(4096);
-        parent.write(0, VhdxBuilder.pattern((int) (12 * MIB), 1)); // blocks 0..11 full of parent data
+        parent.write(0, VhdxBuilder.pattern(12 * MIB, 1)); // blocks 0..11 full of parent data
         ExpectedDisk parentWant = parent.expected();
 
         VhdxBuilder child = VhdxBuilder.differencing(size).blockSize(1 << 20).logicalSectorSize(4096)
