@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-mvn -B verify
+# every test, the slow ones too (a plain mvn test leaves out those tagged "slow": multi-GiB images, fuzzing)
+mvn -B verify -Dsurefire.excludedGroups=
 mkdir -p target
 scripts/docker-test.sh 2>&1 | tee target/docker-test.log
 

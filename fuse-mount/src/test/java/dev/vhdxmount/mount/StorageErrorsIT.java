@@ -16,9 +16,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.vhdxmount.mount.cli.ExitCode;
+import dev.vhdxmount.vhdx.DiskInternals;
 import dev.vhdxmount.vhdx.OpenOptions;
-import dev.vhdxmount.vhdx.VhdxDisk;
 import dev.vhdxmount.vhdx.VhdxImage;
+import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.read.ReadTarget;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
@@ -50,8 +51,8 @@ class StorageErrorsIT extends MountTest {
 
     /** Where the image file holds the virtual disk's byte at {@code virtualOffset}. */
     private static long fileOffset(Path image, long virtualOffset) throws IOException {
-        try (VhdxDisk disk = (VhdxDisk) VhdxImage.open(image, OpenOptions.DEFAULTS)) {
-            return ((ReadTarget.InFile) disk.translate(virtualOffset, 1)).fileOffset();
+        try (VirtualDisk disk = VhdxImage.open(image, OpenOptions.DEFAULTS)) {
+            return ((ReadTarget.InFile) DiskInternals.translate(disk, virtualOffset, 1)).fileOffset();
         }
     }
 

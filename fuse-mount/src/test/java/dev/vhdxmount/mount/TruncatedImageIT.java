@@ -16,9 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.vhdxmount.mount.cli.ExitCode;
+import dev.vhdxmount.vhdx.DiskInternals;
 import dev.vhdxmount.vhdx.OpenOptions;
-import dev.vhdxmount.vhdx.VhdxDisk;
 import dev.vhdxmount.vhdx.VhdxImage;
+import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.read.ReadTarget;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.Corpus;
@@ -54,10 +55,10 @@ class TruncatedImageIT extends MountTest {
         // which blocks lie past the end, and which read as zeros, from the reader's own translation
         long pastTheEnd = -1;
         long zeros = -1;
-        try (VhdxDisk disk = VhdxImage.open(image, OpenOptions.DEFAULTS.withAllowTruncated(true))) {
-            long blockSize = disk.info().metadata().fileParameters().blockSize();
+        try (VirtualDisk disk = VhdxImage.open(image, OpenOptions.DEFAULTS.withAllowTruncated(true))) {
+            long blockSize = VhdxImage.info(disk).orElseThrow().metadata().fileParameters().blockSize();
             for (long offset = 0; offset < disk.size() && (pastTheEnd < 0 || zeros < 0); offset += blockSize) {
-                ReadTarget t = disk.translate(offset, 4096);
+                ReadTarget t = DiskInternals.translate(disk, offset, 4096);
                 if (t instanceof ReadTarget.InFile f && f.fileOffset() >= Files.size(image) && pastTheEnd < 0) {
                     pastTheEnd = offset / blockSize;
                 } else if (t instanceof ReadTarget.Zeros && zeros < 0) {

@@ -8,16 +8,11 @@ import dev.vhdxmount.vhdx.ImageInfo.Found;
 import dev.vhdxmount.vhdx.format.BatGeometry;
 import dev.vhdxmount.vhdx.format.FileIdentifier;
 import dev.vhdxmount.vhdx.format.FileParameters;
-import dev.vhdxmount.vhdx.format.Guids;
 import dev.vhdxmount.vhdx.format.Header;
 import dev.vhdxmount.vhdx.format.Metadata;
 import dev.vhdxmount.vhdx.format.MetadataTable;
-import dev.vhdxmount.vhdx.format.Page83Data;
-import dev.vhdxmount.vhdx.format.ParentLocator;
 import dev.vhdxmount.vhdx.format.PayloadBlockState;
 import dev.vhdxmount.vhdx.format.RegionTable;
-import dev.vhdxmount.vhdx.format.SectorSize;
-import dev.vhdxmount.vhdx.format.VirtualDiskSize;
 import dev.vhdxmount.vhdx.io.ByteSource;
 import dev.vhdxmount.vhdx.io.FileByteSource;
 import dev.vhdxmount.vhdx.io.Structures;
@@ -43,12 +38,9 @@ import org.slf4j.LoggerFactory;
  */
 final class ImageOpener {
     private static final Logger log = LoggerFactory.getLogger(ImageOpener.class);
-    private static final long ONE_MIB = 1 << 20;
     /** The BAT is scanned whole at open (validation, state counts) up to this size; beyond, entries are checked when read. */
     static final long BAT_SCAN_LIMIT = 64L << 20;
     private static final Set<UUID> KNOWN_REGIONS = Set.of(RegionTable.BAT, RegionTable.METADATA);
-    private static final Set<UUID> KNOWN_ITEMS = Set.of(FileParameters.ID, VirtualDiskSize.ID, Page83Data.ID,
-            SectorSize.LOGICAL_ID, SectorSize.PHYSICAL_ID, ParentLocator.ID);
 
     private final FileByteSource file;
     private final OpenOptions options;
@@ -69,7 +61,11 @@ final class ImageOpener {
      * against its child's linkage GUID at this point, before anything else of it is read.
      */
     static ImageOpener identify(FileByteSource file, OpenOptions options) throws IOException {
-        return new ImageOpener(file, options);
+        try {
+            return new ImageOpener(file, options);
+        } catch (VhdxFormatException.Truncated e) {
+            throw e.inFile(file.path());
+        }
     }
 
     /** The current header (it holds DataWriteGuid, the identity of the disk's content). */
@@ -79,6 +75,14 @@ final class ImageOpener {
 
     /** Parses the rest and returns the disk; the caller closes the file if this throws. */
     VhdxDisk open(ParentResolver parents) throws IOException {
+        try {
+            return openIdentified(parents);
+        } catch (VhdxFormatException.Truncated e) {
+            throw e.inFile(file.path());
+        }
+    }
+
+    private VhdxDisk openIdentified(ParentResolver parents) throws IOException {
         Header header = header();
         log.debug("{}: creator '{}', current header {} (sequence {})", file.path(), creator, current,
                 Long.toUnsignedString(header.sequenceNumber()));
@@ -107,7 +111,9 @@ final class ImageOpener {
         MetadataTable metadataTable = MetadataTable.parse(
                 Structures.read(view, metadataRegion.fileOffset(), MetadataTable.SIZE, "metadata table"),
                 metadataRegion.fileOffset(), metadataRegion.length());
-        Metadata metadata = readMetadata(view, metadataTable, metadataRegion);
+        ByteSource metadataSource = view;
+        Metadata metadata = Metadata.parse(metadataTable, (item, what) -> Structures.read(metadataSource,
+                metadataRegion.fileOffset() + item.offset(), (int) item.length(), what), metadataRegion.fileOffset());
 
         FileParameters params = metadata.fileParameters();
         BatGeometry geometry = new BatGeometry(metadata.virtualDiskSize(), params.blockSize(),
@@ -145,7 +151,8 @@ final class ImageOpener {
         }
         if (b.limit() < FileIdentifier.SIZE) {
             throw new VhdxFormatException.Truncated("file identifier at 0x0: the file ends at " + hex(file.size())
-                    + ", inside the 1 MiB header section (truncated image)");
+                    + ", inside the 1 MiB header section (truncated image)", "file identifier", -1, -1, 0,
+                    file.size());
         }
         return FileIdentifier.parse(b);
     }
@@ -217,7 +224,7 @@ final class ImageOpener {
             }
             ranges.add(new FileLayout.Range(e.name(), e.fileOffset(), e.end()));
         }
-        FileLayout layout = FileLayout.of(fileSize, header.logOffset(), header.logLength(), List.of());
+        FileLayout layout = FileLayout.of(fileSize, header.logOffset(), header.logLength());
         List<FileLayout.Range> placed = new ArrayList<>(layout.reserved());
         for (FileLayout.Range r : ranges) {
             for (FileLayout.Range other : placed) {
@@ -228,57 +235,12 @@ final class ImageOpener {
             }
             if (r.end() > fileSize && !options.allowTruncated()) {
                 throw new VhdxFormatException.Truncated(where + ": " + FileLayout.describe(r)
-                        + " ends past the end of the file at " + hex(fileSize) + " (truncated image)");
+                        + " ends past the end of the file at " + hex(fileSize) + " (truncated image)", r.name(), -1, -1,
+                        r.start(), fileSize);
             }
             placed.add(r);
         }
         return new FileLayout(fileSize, placed);
-    }
-
-    /** §2.6.2: every required item present with its exact size; unknown required items refused. */
-    private static Metadata readMetadata(ByteSource view, MetadataTable table, RegionTable.Entry region)
-            throws IOException {
-        String where = "metadata table at " + hex(region.fileOffset());
-        for (MetadataTable.Entry e : table.entries()) {
-            if (e.isRequired() && (e.isUser() || !KNOWN_ITEMS.contains(e.itemId()))) {
-                throw new VhdxFormatException.Unsupported(where + ": metadata item " + e.itemId()
-                        + " is marked required but is unknown to this reader");
-            }
-        }
-        FileParameters params = FileParameters.parse(item(view, table, region, FileParameters.ID,
-                "File Parameters", FileParameters.SIZE), where + ", File Parameters");
-        long virtualSize = item(view, table, region, VirtualDiskSize.ID, "Virtual Disk Size", VirtualDiskSize.SIZE)
-                .getLong(0);
-        UUID page83 = Guids.read(item(view, table, region, Page83Data.ID, "Page 83 Data", Page83Data.SIZE), 0);
-        int logical = SectorSize.parse(item(view, table, region, SectorSize.LOGICAL_ID, "Logical Sector Size",
-                SectorSize.SIZE), where + ", Logical Sector Size");
-        int physical = SectorSize.parse(item(view, table, region, SectorSize.PHYSICAL_ID, "Physical Sector Size",
-                SectorSize.SIZE), where + ", Physical Sector Size");
-        if (virtualSize < 0 || virtualSize > VirtualDiskSize.MAX || virtualSize % logical != 0) {
-            throw new VhdxFormatException(where + ", Virtual Disk Size: " + virtualSize
-                    + " bytes is not a multiple of the " + logical + "-byte logical sector size of at most 64 TiB");
-        }
-        Optional<ParentLocator> locator = Optional.empty();
-        if (params.hasParent()) {
-            MetadataTable.Entry e = table.find(ParentLocator.ID).orElseThrow(() -> new VhdxFormatException(
-                    where + ": HasParent is set but there is no Parent Locator item (" + ParentLocator.ID + ")"));
-            ByteBuffer b = Structures.read(view, region.fileOffset() + e.offset(), (int) e.length(),
-                    "parent locator");
-            locator = Optional.of(ParentLocator.parse(b, (int) e.length(), where + ", Parent Locator at "
-                    + hex(region.fileOffset() + e.offset())));
-        }
-        return new Metadata(params, virtualSize, page83, logical, physical, locator);
-    }
-
-    private static ByteBuffer item(ByteSource view, MetadataTable table, RegionTable.Entry region, UUID id,
-            String name, int size) throws IOException {
-        MetadataTable.Entry e = table.find(id).orElseThrow(() -> new VhdxFormatException("metadata table at "
-                + hex(region.fileOffset()) + ": required item " + name + " (" + id + ") is missing"));
-        if (e.length() != size) {
-            throw new VhdxFormatException("metadata table at " + hex(region.fileOffset()) + ": item " + name
-                    + " is " + e.length() + " bytes, expected " + size);
-        }
-        return Structures.read(view, region.fileOffset() + e.offset(), size, "metadata item " + name);
     }
 
     /**

@@ -54,7 +54,7 @@ final class ParentChain implements ParentResolver {
     public Resolved resolve(Path child, ImageInfo childInfo, OpenOptions options) throws IOException {
         if (depth >= MAX_DEPTH) {
             throw new VhdxFormatException.ParentNotFound(child + ": the differencing chain is deeper than "
-                    + MAX_DEPTH + " levels");
+                    + MAX_DEPTH + " levels", child, List.of(), false);
         }
         ParentLocator locator = childInfo.metadata().parentLocator().orElseThrow();
         Set<UUID> linkage = new HashSet<>();
@@ -64,13 +64,13 @@ final class ParentChain implements ParentResolver {
             throw new VhdxFormatException(child + ": the parent locator has no valid parent_linkage GUID ("
                     + locator.entries() + ")");
         }
-        List<String> attempts = new ArrayList<>();
+        Attempts attempts = new Attempts();
         for (Map.Entry<Path, String> candidate : candidates(child, locator, options, attempts).entrySet()) {
             Path path = candidate.getKey();
             String how = candidate.getValue();
             Optional<String> rejection = checkCandidate(path);
             if (rejection.isPresent()) {
-                attempts.add(path + " (" + how + "): " + rejection.get());
+                attempts.path(path, how, rejection.get());
                 continue;
             }
             Set<Path> chain = new HashSet<>(visited);
@@ -80,7 +80,7 @@ final class ParentChain implements ParentResolver {
                 ImageOpener opener = ImageOpener.identify(file, options);
                 Header header = opener.header();
                 if (!linkage.contains(header.dataWriteGuid())) {
-                    attempts.add(path + " (" + how + "): its DataWriteGuid " + header.dataWriteGuid()
+                    attempts.path(path, how, "its DataWriteGuid " + header.dataWriteGuid()
                             + " is not the child's parent_linkage " + linkage);
                     file.close();
                     continue;
@@ -88,19 +88,19 @@ final class ParentChain implements ParentResolver {
                 VhdxDisk parent = opener.open(new ParentChain(depth + 1, chain));
                 Optional<String> mismatch = mismatch(childInfo, parent);
                 if (mismatch.isPresent()) {
-                    attempts.add(path + " (" + how + "): " + mismatch.get());
+                    attempts.path(path, how, mismatch.get());
                     parent.close();
                     continue;
                 }
                 log.debug("{}: parent {} found by {}", child, path, how);
-                return new Resolved(parent, new ImageInfo.ParentLink(path, how, attempts, parent.info()));
+                return new Resolved(parent, new ImageInfo.ParentLink(path, how, attempts.text, parent.info()));
             } catch (VhdxFormatException.ParentNotFound e) {
                 file.close();
                 // a deeper level failed and its message says why; prefix the link that led there, so that the whole
                 // chain shows: "top.vhdx -> mid.vhdx -> base.vhdx: parent not found ..."
-                throw new VhdxFormatException.ParentNotFound(child + " -> " + e.getMessage());
+                throw e.withMessage(child + " -> " + e.getMessage());
             } catch (VhdxFormatException e) {
-                attempts.add(path + " (" + how + "): not a usable VHDX: " + e.getMessage());
+                attempts.path(path, how, "not a usable VHDX: " + e.getMessage());
                 file.close();
             } catch (IOException | RuntimeException e) {
                 file.close();
@@ -109,7 +109,8 @@ final class ParentChain implements ParentResolver {
         }
         throw new VhdxFormatException.ParentNotFound(child + ": parent not found (parent_linkage " + linkage
                 + "; locator " + locator.entries() + "); tried: "
-                + (attempts.isEmpty() ? "no candidate path" : String.join("; ", attempts)));
+                + (attempts.text.isEmpty() ? "no candidate path" : String.join("; ", attempts.text)), child,
+                attempts.tried, !namedForThisLevel(options));
     }
 
     /** Why {@code path} cannot be a parent before it is even opened: missing, not a file, or a cycle. */
@@ -146,10 +147,10 @@ final class ParentChain implements ParentResolver {
      * on this system (a NUL character) is not a candidate; {@code attempts} says so.
      */
     private Map<Path, String> candidates(Path child, ParentLocator locator, OpenOptions options,
-            List<String> attempts) {
+            Attempts attempts) {
         Map<Path, String> out = new LinkedHashMap<>();
         Path folder = child.toAbsolutePath().getParent();
-        if (depth < options.parents().size()) {
+        if (namedForThisLevel(options)) {
             out.put(options.parents().get(depth), "named with --parent");
             return out; // an explicit parent overrides the locator
         }
@@ -157,7 +158,7 @@ final class ParentChain implements ParentResolver {
             try {
                 out.putIfAbsent(folder.resolve(windowsToLocal(rel)).normalize(), "relative_path " + rel);
             } catch (InvalidPathException e) {
-                attempts.add("relative_path " + rel + ": not a path here (" + e.getMessage() + ")");
+                attempts.notAPath("relative_path", rel, "not a path here (" + e.getMessage() + ")");
             }
         });
         for (String key : List.of("volume_path", "absolute_win32_path")) {
@@ -168,12 +169,34 @@ final class ParentChain implements ParentResolver {
                         out.putIfAbsent(folder.resolve(name), "file name of " + key + " " + abs
                                 + " beside the child (a Windows path cannot be opened here)");
                     } catch (InvalidPathException e) {
-                        attempts.add(key + " " + abs + ": not a path here (" + e.getMessage() + ")");
+                        attempts.notAPath(key, abs, "not a path here (" + e.getMessage() + ")");
                     }
                 }
             });
         }
         return out;
+    }
+
+    /** Whether the user named this level's parent ({@code --parent}): then it is the only candidate. */
+    private boolean namedForThisLevel(OpenOptions options) {
+        return depth < options.parents().size();
+    }
+
+    /** Each candidate tried and why it was not the parent: as the message says it, and as fields. */
+    private static final class Attempts {
+        final List<String> text = new ArrayList<>();
+        final List<VhdxFormatException.ParentNotFound.Attempt> tried = new ArrayList<>();
+
+        void path(Path path, String how, String why) {
+            text.add(path + " (" + how + "): " + why);
+            tried.add(new VhdxFormatException.ParentNotFound.Attempt(path.toString(), how, why));
+        }
+
+        /** A locator string that is no path on this system. */
+        void notAPath(String key, String value, String why) {
+            text.add(key + " " + value + ": " + why);
+            tried.add(new VhdxFormatException.ParentNotFound.Attempt(value, key, why));
+        }
     }
 
     /** {@code .\a\b.vhdx} or {@code ..\a\b.vhdx} to a relative path with {@code /}. */

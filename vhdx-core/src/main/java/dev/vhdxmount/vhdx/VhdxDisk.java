@@ -1,12 +1,11 @@
 package dev.vhdxmount.vhdx;
 
-import dev.vhdxmount.vhdx.error.VhdxFormatException;
-
 import static dev.vhdxmount.vhdx.error.Hex.hex;
 
+import dev.vhdxmount.vhdx.error.StorageException;
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.io.ByteSource;
 import dev.vhdxmount.vhdx.io.FileByteSource;
-import dev.vhdxmount.vhdx.error.StorageException;
 import dev.vhdxmount.vhdx.io.Zeros;
 import dev.vhdxmount.vhdx.read.BlockMap;
 import dev.vhdxmount.vhdx.read.ReadTarget;
@@ -17,12 +16,20 @@ import java.nio.ByteBuffer;
  * An opened VHDX image: immutable parsed state, a file (possibly seen through a replayed log), and for a
  * differencing disk its parent. Reads are split at block and sector-bitmap-run boundaries and executed piece by
  * piece; nothing is shared between reads, so any number of threads may read at once.
+ *
+ * <p>{@link #read} and {@link #locate} are one walk over the same translation ({@link #walk}); they differ only in
+ * what they do with a piece. A piece in this file is copied by {@code read} from the file as the replayed log
+ * shows it, and handed out by {@code locate} as a file range only where the log holds none of it, else as a piece to
+ * {@code read}: so a located disk reads exactly as a read one.
  */
-public final class VhdxDisk implements VirtualDisk {
+final class VhdxDisk implements VirtualDisk {
     private final ImageInfo info;
     private final ByteSource source;
     private final BlockMap blocks;
     private final VirtualDisk parent;
+    /** What read and locate do with each piece: one of each per disk, so that neither allocates per call. */
+    private final Pieces<ByteBuffer> copy = new Copy();
+    private final Pieces<ExtentSink> locate = new Locate();
 
     VhdxDisk(ImageInfo info, ByteSource source, BlockMap blocks, VirtualDisk parent) {
         this.info = info;
@@ -32,7 +39,7 @@ public final class VhdxDisk implements VirtualDisk {
     }
 
     /** What was parsed at open. */
-    public ImageInfo info() {
+    ImageInfo info() {
         return info;
     }
 
@@ -51,38 +58,20 @@ public final class VhdxDisk implements VirtualDisk {
         return info.metadata().physicalSectorSize();
     }
 
-    /** The translation of one piece of a read, exposed for tests and diagnostics. */
-    public ReadTarget translate(long virtualOffset, int maxLength) throws IOException {
+    /** The translation of one piece of a read, for tests and diagnostics. */
+    ReadTarget translate(long virtualOffset, int maxLength) throws IOException {
         return blocks.translate(virtualOffset, maxLength);
     }
 
     @Override
     public int read(long virtualOffset, ByteBuffer dst) throws IOException {
-        if (virtualOffset < 0) {
-            throw new IllegalArgumentException("negative offset " + virtualOffset);
+        int total = DiskRange.clamp(size(), virtualOffset, dst.remaining());
+        if (total == 0) {
+            return virtualOffset >= size() && dst.hasRemaining() ? -1 : 0;
         }
-        long size = size();
-        if (virtualOffset >= size) {
-            return dst.hasRemaining() ? -1 : 0;
-        }
-        int total = (int) Math.min(dst.remaining(), size - virtualOffset);
-        int done = 0;
         int limit = dst.limit();
         try {
-            while (done < total) {
-                long position = virtualOffset + done;
-                ReadTarget target = blocks.translate(position, total - done);
-                dst.limit(dst.position() + target.length());
-                if (target instanceof ReadTarget.InFile inFile) {
-                    readFile(inFile, position, dst);
-                } else if (target instanceof ReadTarget.InParent inParent) {
-                    readParent(inParent, dst);
-                } else {
-                    Zeros.fill(dst, target.length());
-                }
-                done += target.length();
-                dst.limit(limit);
-            }
+            walk(virtualOffset, total, copy, dst);
         } finally {
             dst.limit(limit);
         }
@@ -91,63 +80,123 @@ public final class VhdxDisk implements VirtualDisk {
 
     @Override
     public boolean locate(long virtualOffset, int length, ExtentSink sink) throws IOException {
-        if (virtualOffset < 0 || length < 0) {
-            throw new IllegalArgumentException("negative offset " + virtualOffset + " or length " + length);
-        }
-        int total = (int) Math.min(length, Math.max(0, size() - virtualOffset));
-        int done = 0;
-        while (done < total) {
-            long position = virtualOffset + done;
-            ReadTarget target = blocks.translate(position, total - done);
-            int n = target.length();
-            boolean more;
-            if (target instanceof ReadTarget.InFile inFile) {
-                // plain file bytes, unless a replayed log holds some of them or they lie past the file's end
-                FileByteSource file = source.fileHolding(inFile.fileOffset(), n);
-                more = file != null ? sink.inFile(file, inFile.fileOffset(), n) : sink.read(position, n);
-            } else if (target instanceof ReadTarget.InParent) {
-                more = parent.locate(position, n, sink);
-            } else {
-                more = sink.zeros(n);
-            }
-            if (!more) {
-                return false;
-            }
-            done += n;
-        }
-        return true;
+        return walk(virtualOffset, DiskRange.clamp(size(), virtualOffset, length), locate, sink);
     }
 
-    /** Reads a piece that lies in this file; {@code dst}'s limit is the piece's end. */
-    private void readFile(ReadTarget.InFile target, long virtualOffset, ByteBuffer dst) throws IOException {
-        int n;
+    /**
+     * What a walk does with each piece of the range, given the call's target {@code T} (a buffer to fill, a sink to
+     * tell); false stops the walk.
+     */
+    private interface Pieces<T> {
+        /** The piece's bytes are this file's at {@code fileOffset} (as the replayed log shows the file). */
+        boolean inFile(T target, long virtualOffset, long fileOffset, int length) throws IOException;
+
+        /** The piece's bytes are the parent's at the same virtual offset. */
+        boolean inParent(T target, long virtualOffset, int length) throws IOException;
+
+        boolean zeros(T target, int length) throws IOException;
+    }
+
+    /**
+     * Translates {@code [virtualOffset, virtualOffset + total)} piece by piece and hands each to {@code pieces},
+     * with the call's {@code target}.
+     * A truncation found on the way is this file's, and says so.
+     *
+     * @param total bytes to walk, already clamped to the disk's end
+     * @return false when {@code pieces} stopped the walk
+     */
+    private <T> boolean walk(long virtualOffset, int total, Pieces<T> pieces, T target) throws IOException {
         try {
-            n = source.readFully(dst, target.fileOffset());
-        } catch (StorageException e) {
-            throw e.virtualOffset() >= 0 ? e : e.atVirtualOffset(virtualOffset + e.fileOffset() - target.fileOffset());
-        }
-        if (n < target.length()) {
-            long end = Math.min(source.size(), target.fileOffset() + n);
-            throw new VhdxFormatException.Truncated(String.format(
-                    "payload block %d (virtual offset %s): data at file offset %s..%s lies past the end of the file"
-                            + " at %s (truncated image)",
-                    (virtualOffset + n) / info.metadata().fileParameters().blockSize(), hex(virtualOffset + n),
-                    hex(target.fileOffset() + n), hex(target.fileOffset() + target.length()), hex(end)));
+            int done = 0;
+            while (done < total) {
+                long position = virtualOffset + done;
+                ReadTarget piece = blocks.translate(position, total - done);
+                int n = piece.length();
+                boolean more;
+                if (piece instanceof ReadTarget.InFile inFile) {
+                    more = pieces.inFile(target, position, inFile.fileOffset(), n);
+                } else if (piece instanceof ReadTarget.InParent) {
+                    more = pieces.inParent(target, position, n);
+                } else {
+                    more = pieces.zeros(target, n);
+                }
+                if (!more) {
+                    return false;
+                }
+                done += n;
+            }
+            return true;
+        } catch (VhdxFormatException.Truncated e) {
+            throw e.inFile(info.path());
         }
     }
 
-    /** Reads a piece from the parent at the same virtual offset; a chain is read through its links in turn. */
-    private void readParent(ReadTarget.InParent target, ByteBuffer dst) throws IOException {
-        int n = parent.read(target.virtualOffset(), dst);
-        if (n < target.length()) {
-            throw new VhdxFormatException("virtual offset " + hex(target.virtualOffset())
-                    + ": the parent disk returned " + n + " of " + target.length() + " bytes");
+    /** {@link #read}: copies each piece into {@code dst}, whose limit is moved to each piece's end in turn. */
+    private final class Copy implements Pieces<ByteBuffer> {
+        @Override
+        public boolean inFile(ByteBuffer dst, long virtualOffset, long fileOffset, int length) throws IOException {
+            dst.limit(dst.position() + length);
+            int n;
+            try {
+                n = source.readFully(dst, fileOffset);
+            } catch (StorageException e) {
+                throw e.virtualOffset() >= 0 ? e : e.atVirtualOffset(virtualOffset + e.fileOffset() - fileOffset);
+            }
+            if (n < length) {
+                long end = Math.min(source.size(), fileOffset + n);
+                long block = (virtualOffset + n) / info.metadata().fileParameters().blockSize();
+                throw new VhdxFormatException.Truncated(String.format(
+                        "payload block %d (virtual offset %s): data at file offset %s..%s lies past the end of the"
+                                + " file at %s (truncated image)",
+                        block, hex(virtualOffset + n), hex(fileOffset + n), hex(fileOffset + length), hex(end)),
+                        "payload block " + block, block, virtualOffset + n, fileOffset + n, end);
+            }
+            return true;
+        }
+
+        /** A chain is read through its links in turn. */
+        @Override
+        public boolean inParent(ByteBuffer dst, long virtualOffset, int length) throws IOException {
+            dst.limit(dst.position() + length);
+            int n = parent.read(virtualOffset, dst);
+            if (n < length) {
+                throw new VhdxFormatException("virtual offset " + hex(virtualOffset)
+                        + ": the parent disk returned " + n + " of " + length + " bytes");
+            }
+            return true;
+        }
+
+        @Override
+        public boolean zeros(ByteBuffer dst, int length) {
+            dst.limit(dst.position() + length);
+            Zeros.fill(dst, length);
+            return true;
+        }
+    }
+
+    /** {@link #locate}: says where each piece lives, reading nothing but the structures that map it. */
+    private final class Locate implements Pieces<ExtentSink> {
+        /** Plain file bytes, unless a replayed log holds some of them or they lie past the file's end. */
+        @Override
+        public boolean inFile(ExtentSink sink, long virtualOffset, long fileOffset, int length) throws IOException {
+            FileByteSource file = source.fileHolding(fileOffset, length);
+            return file != null ? sink.inFile(file, fileOffset, length) : sink.read(virtualOffset, length);
+        }
+
+        @Override
+        public boolean inParent(ExtentSink sink, long virtualOffset, int length) throws IOException {
+            return parent.locate(virtualOffset, length, sink);
+        }
+
+        @Override
+        public boolean zeros(ExtentSink sink, int length) throws IOException {
+            return sink.zeros(length);
         }
     }
 
     @Override
     public void close() throws IOException {
-        try (ByteSource s = source) {
+        try (source) {
             if (parent != null) {
                 parent.close();
             }

@@ -47,10 +47,7 @@ public interface VirtualDisk extends Closeable {
      * @throws IllegalArgumentException when {@code virtualOffset} or {@code length} is negative
      */
     default boolean locate(long virtualOffset, int length, ExtentSink sink) throws IOException {
-        if (virtualOffset < 0 || length < 0) {
-            throw new IllegalArgumentException("negative offset " + virtualOffset + " or length " + length);
-        }
-        int n = (int) Math.min(length, Math.max(0, size() - virtualOffset));
+        int n = DiskRange.clamp(size(), virtualOffset, length);
         return n == 0 || sink.read(virtualOffset, n);
     }
 }

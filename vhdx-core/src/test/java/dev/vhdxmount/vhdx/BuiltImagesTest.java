@@ -1,5 +1,8 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
+
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,8 +29,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * builder's model, never the reader's output.
  */
 class BuiltImagesTest {
-    private static final int MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
 
     @TempDir
     Path tmp;
@@ -56,11 +57,11 @@ class BuiltImagesTest {
         }
         Path file = b.build(tmp.resolve("img.vhdx")).path();
         ExpectedDisk want = b.expected();
-        try (VhdxDisk disk = VhdxImage.open(file)) {
+        try (VirtualDisk disk = VhdxImage.open(file)) {
             assertEquals(size, disk.size());
             assertEquals(sectorSize, disk.logicalSectorSize());
             assertEquals(4096, disk.physicalSectorSize());
-            assertEquals(type, disk.info().diskType());
+            assertEquals(type, VhdxImage.info(disk).orElseThrow().diskType());
             LocatedReader located = new LocatedReader(disk);
             for (var r : want.dataRanges().entrySet()) {
                 long from = Math.max(0, r.getKey() - 8192);
@@ -92,7 +93,7 @@ class BuiltImagesTest {
         b.blockState(5, VhdxBuilder.PAYLOAD_BLOCK_UNMAPPED_V0);
         Path file = b.build(tmp.resolve("states.vhdx")).path();
         ExpectedDisk want = b.expected();
-        try (VhdxDisk disk = VhdxImage.open(file)) {
+        try (VirtualDisk disk = VhdxImage.open(file)) {
             assertEquals(want.sha256(), ExpectedDisk.sha256(disk::read, disk.size()));
             LocatedReader located = new LocatedReader(disk);
             assertEquals(want.sha256(), ExpectedDisk.sha256(located, disk.size()), "located");
@@ -103,7 +104,7 @@ class BuiltImagesTest {
                 disk.read(block * (long) MIB, buf);
                 assertTrue(isZero(buf.array()), "block " + block + " reads as zeros, whatever lies at its offset");
             }
-            assertEquals(11L, disk.info().batStates().orElseThrow()
+            assertEquals(11L, VhdxImage.info(disk).orElseThrow().batStates().orElseThrow()
                     .get(dev.vhdxmount.vhdx.format.PayloadBlockState.FULLY_PRESENT));
         }
     }
@@ -123,7 +124,7 @@ class BuiltImagesTest {
         for (VhdxBuilder b : variants) {
             b.write(MIB, data);
             Path file = b.build(tmp.resolve("v" + i++ + ".vhdx")).path();
-            try (VhdxDisk disk = VhdxImage.open(file)) {
+            try (VirtualDisk disk = VhdxImage.open(file)) {
                 assertEquals(b.expected().sha256(), ExpectedDisk.sha256(disk::read, disk.size()), file.toString());
             }
         }
@@ -135,6 +136,37 @@ class BuiltImagesTest {
         Path required = VhdxBuilder.dynamic(8L * MIB).unknownMetadata(UUID.randomUUID(), true)
                 .build(tmp.resolve("required.vhdx")).path();
         assertThrows(VhdxFormatException.Unsupported.class, () -> VhdxImage.open(required).close());
+    }
+
+    /** One read whose pieces alternate between this file, zeros and this file again: each piece gets its own room. */
+    @Test
+    void aReadAcrossPresentAndAbsentBlocks() throws Exception {
+        VhdxBuilder b = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
+        b.write(0, VhdxBuilder.pattern(MIB, 1));
+        b.write(2L * MIB, VhdxBuilder.pattern(MIB, 2));
+        Path file = b.build(tmp.resolve("holes.vhdx")).path();
+        ExpectedDisk want = b.expected();
+        try (VirtualDisk disk = VhdxImage.open(file)) {
+            for (long[] r : new long[][] {{MIB / 2, 2 * MIB}, {MIB - 1, 2}, {0, 8L * MIB}, {3L * MIB - 5, 5L * MIB}}) {
+                ByteBuffer one = ByteBuffer.allocate((int) r[1]);
+                assertEquals(r[1], disk.read(r[0], one), "one read of " + r[1] + " bytes at " + r[0]);
+                assertEquals(-1, want.firstMismatch((offset, dst) -> {
+                    int n = dst.remaining();
+                    dst.put(one.array(), (int) (offset - r[0]), n);
+                    return n;
+                }, r[0], r[1]), "read at " + r[0]);
+            }
+        }
+    }
+
+    /** Issue 12 item 6: qemu-img and libvhdi refuse an empty virtual disk, and Hyper-V never writes one. */
+    @Test
+    void aVirtualDiskSizeOfZeroIsRefusedAsCorrupt() throws Exception {
+        Path file = VhdxBuilder.dynamic(8L * MIB).metadataOverride(VhdxBuilder.VIRTUAL_DISK_SIZE, new byte[8])
+                .build(tmp.resolve("empty.vhdx")).path();
+        VhdxFormatException e = assertThrows(VhdxFormatException.class, () -> VhdxImage.open(file).close());
+        assertEquals(VhdxFormatException.class, e.getClass(), e.getMessage());
+        assertTrue(e.getMessage().contains("Virtual Disk Size: VirtualDiskSize is 0"), e.getMessage());
     }
 
     private static boolean isZero(byte[] b) {

@@ -2,26 +2,25 @@ package dev.vhdxmount.vhdx;
 
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vhdxmount.vhdx.format.FileParameters;
 import dev.vhdxmount.vhdx.format.Guids;
-import dev.vhdxmount.vhdx.format.MetadataTable;
 import dev.vhdxmount.vhdx.format.Page83Data;
 import dev.vhdxmount.vhdx.format.RegionTable;
 import dev.vhdxmount.vhdx.format.SectorSize;
 import dev.vhdxmount.vhdx.format.VirtualDiskSize;
-import dev.vhdxmount.vhdx.testkit.DiskHash;
+import dev.vhdxmount.vhdx.testkit.Hashes;
+import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.ImagePatcher;
-import dev.vhdxmount.vhdx.testkit.Tools;
+import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
-import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,34 +30,29 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Each validation rule, broken once on a copy of a valid qemu-img image (checksums recomputed so the break reaches
- * the rule): the open fails with the right exception type and a message that names the structure and the offset.
- * A few breaks the spec tolerates (one bad header or region table copy) must still read the right bytes.
+ * Each validation rule, broken once on a copy of a valid image (checksums recomputed so the break reaches the rule):
+ * the open fails with the right exception type and a message that names the structure and the offset. A few breaks
+ * the spec tolerates (one bad header or region table copy) must still read the right bytes.
+ *
+ * <p>The valid image comes from the test kit's builder, and where things lie in it from the builder's own layout,
+ * never from the reader under test; so it needs no qemu-img and never skips.
  */
 class CorruptionTest {
-    private static final long MIB = 1 << 20;
-
     @TempDir
     static Path dir;
     static Path base;
     static String baseSha;
     static Layout layout;
 
-    /** Where qemu-img put things, read once from the valid image. */
-    record Layout(long batOffset, long metadataOffset, List<MetadataTable.Entry> items, long logOffset,
-            long fileSize) {
+    /** Where the builder put things. */
+    record Layout(long batOffset, long metadataOffset, long logOffset, long fileSize,
+            dev.vhdxmount.vhdx.testkit.Layout built) {
         long itemEntry(UUID id) {
-            for (int i = 0; i < items.size(); i++) {
-                if (items.get(i).itemId().equals(id)) {
-                    return metadataOffset + 32 + 32L * i;
-                }
-            }
-            throw new IllegalStateException("no item " + id);
+            return built.metadataEntryOffset(id);
         }
 
         long itemData(UUID id) {
-            return metadataOffset + items.stream().filter(e -> e.itemId().equals(id)).findFirst().orElseThrow()
-                    .offset();
+            return built.metadataItemOffset(id);
         }
     }
 
@@ -74,27 +68,17 @@ class CorruptionTest {
         }
     }
 
+    /** A dynamic 64 MiB disk of 1 MiB blocks, its first 24 MiB data, as qemu-img's image for this test was. */
     @BeforeAll
     static void makeBase() throws Exception {
-        Tools.require("qemu-img");
-        Path raw = dir.resolve("base.raw");
-        byte[] data = new byte[24 * (int) MIB];
-        new Random(7).nextBytes(data);
-        Files.write(raw, data);
-        try (var ch = java.nio.channels.FileChannel.open(raw, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.truncate(64 * MIB); // 24 MiB of data, then zeros
-        }
-        base = dir.resolve("base.vhdx");
-        Tools.check("qemu-img", "convert", "-f", "raw", "-O", "vhdx", "-o", "subformat=dynamic,block_size=1M",
-                raw.toString(), base.toString());
-        try (VhdxDisk disk = VhdxImage.open(base)) {
-            ImageInfo info = disk.info();
-            RegionTable t = info.regionTables().get(0).value().orElseThrow();
-            layout = new Layout(t.find(RegionTable.BAT).orElseThrow().fileOffset(),
-                    t.find(RegionTable.METADATA).orElseThrow().fileOffset(), info.metadataTable().entries(),
-                    info.current().logOffset(), info.fileSize());
-            baseSha = DiskHash.sha256(disk);
-        }
+        VhdxBuilder b = VhdxBuilder.dynamic(64L * MIB).blockSize(MIB);
+        b.write(0, VhdxBuilder.pattern(24 * MIB, 7));
+        BuiltImage built = b.build(dir.resolve("base.vhdx"));
+        base = built.path();
+        dev.vhdxmount.vhdx.testkit.Layout l = built.layout();
+        layout = new Layout(l.batOffset(), l.metadataOffset(), l.logOffset(), l.writtenFileSize(), l);
+        baseSha = b.expected().sha256();
+        assertEquals(Files.size(base), layout.fileSize());
     }
 
     static Stream<Case> corruptions() {
@@ -104,13 +88,14 @@ class CorruptionTest {
                 refused("no vhdxfile signature", (p, l) -> p.putLong(0, 0x1234), VhdxFormatException.NotVhdx.class,
                         "no 'vhdxfile' signature at offset 0"),
                 refused("both headers' CRC wrong", (p, l) -> p.flipByte(ImagePatcher.HEADER_1 + 100)
-                        .flipByte(ImagePatcher.HEADER_2 + 100), "no valid header: header 1 at 0x10000: CRC-32C mismatch"),
+                        .flipByte(ImagePatcher.HEADER_2 + 100),
+                        "no valid header: header 1 at 0x10000: CRC-32C mismatch"),
                 refused("both headers' signature wrong", (p, l) -> p.bothHeaders(b -> b.putInt(0, 0x11223344)),
                         "header 1 at 0x10000: signature is not 'head'"),
                 refused("header version 2", (p, l) -> p.bothHeaders(b -> b.putShort(66, (short) 2)),
                         "Version is 2, expected 1"),
                 refused("equal sequence numbers, different headers", (p, l) -> p
-                        .bothHeaders(b -> b.putLong(8, 99)).header(2, b -> b.putLong(80, 1)),
+                        .bothHeaders(b -> b.putLong(8, 99)).header(2, b -> b.putLong(16, 1)), // another FileWriteGuid
                         "same SequenceNumber 99 but different contents"),
                 refused("LogLength not a multiple of 1 MiB", (p, l) -> p.bothHeaders(b -> b.putInt(68, 4096)),
                         "LogLength 0x1000 is not a multiple of 1 MiB"),
@@ -263,10 +248,10 @@ class CorruptionTest {
         try (ImagePatcher p = new ImagePatcher(image)) {
             p.flipByte(ImagePatcher.HEADER_1 + 200);
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(2, disk.info().currentHeader());
-            assertTrue(disk.info().headers().get(0).problem().orElseThrow().contains("CRC-32C mismatch"));
-            assertEquals(baseSha, DiskHash.sha256(disk));
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(2, VhdxImage.info(disk).orElseThrow().currentHeader());
+            assertTrue(VhdxImage.info(disk).orElseThrow().headers().get(0).problem().orElseThrow().contains("CRC-32C mismatch"));
+            assertEquals(baseSha, Hashes.sha256(disk));
         }
     }
 
@@ -276,14 +261,14 @@ class CorruptionTest {
         try (ImagePatcher p = new ImagePatcher(image)) {
             p.header(1, b -> b.putLong(8, 1000)).header(2, b -> b.putLong(8, 999));
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(1, disk.info().currentHeader());
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(1, VhdxImage.info(disk).orElseThrow().currentHeader());
         }
         try (ImagePatcher p = new ImagePatcher(image)) {
             p.header(2, b -> b.putLong(8, 1001));
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(2, disk.info().currentHeader());
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(2, VhdxImage.info(disk).orElseThrow().currentHeader());
         }
     }
 
@@ -296,8 +281,8 @@ class CorruptionTest {
             ch.read(h1, ImagePatcher.HEADER_1);
             ch.write(h1.flip(), ImagePatcher.HEADER_2);
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(baseSha, DiskHash.sha256(disk));
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(baseSha, Hashes.sha256(disk));
         }
     }
 
@@ -307,9 +292,9 @@ class CorruptionTest {
         try (ImagePatcher p = new ImagePatcher(image)) {
             p.flipByte(ImagePatcher.REGION_TABLE_1 + 40);
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(2, disk.info().regionTableUsed());
-            assertEquals(baseSha, DiskHash.sha256(disk));
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(2, VhdxImage.info(disk).orElseThrow().regionTableUsed());
+            assertEquals(baseSha, Hashes.sha256(disk));
         }
     }
 
@@ -320,8 +305,8 @@ class CorruptionTest {
             p.putInt(layout.fileSize() + MIB - 4, 0x55aa55aa); // room for the region past the data
             p.bothRegionTables(b -> addRegion(b, unknown(), layout.fileSize(), MIB, false));
         }
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            assertEquals(baseSha, DiskHash.sha256(disk));
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            assertEquals(baseSha, Hashes.sha256(disk));
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
+
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
 import dev.vhdxmount.vhdx.testkit.LocatedReader;
+import dev.vhdxmount.vhdx.testkit.Slow;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,13 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the reader's output.
  */
 class DifferencingTest {
-    private static final int MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
 
     @TempDir
     Path tmp;
 
     @Test
+    @Slow // a 5 GiB chain of three images
     void threeLevelsWithDifferentBlockSizesAcrossFolders() throws Exception {
         long size = 5 * GIB; // the second chunk (past 4 GiB) has its own sector bitmap
         Path baseDir = Files.createDirectories(tmp.resolve("base"));
@@ -56,8 +59,8 @@ class DifferencingTest {
         Path topFile = top.build(vmDir.resolve("top.avhdx")).path();
         ExpectedDisk want = top.expected(midWant);
 
-        try (VhdxDisk disk = VhdxImage.open(topFile)) {
-            ImageInfo.ParentLink link = disk.info().parent().orElseThrow();
+        try (VirtualDisk disk = VhdxImage.open(topFile)) {
+            ImageInfo.ParentLink link = VhdxImage.info(disk).orElseThrow().parent().orElseThrow();
             assertEquals(vmDir.resolve("mid.avhdx").toAbsolutePath().normalize(), link.path().toAbsolutePath());
             assertTrue(link.foundBy().startsWith("relative_path"), link.foundBy());
             assertEquals(baseDir.resolve("base.vhdx").toAbsolutePath().normalize(),
@@ -86,7 +89,7 @@ class DifferencingTest {
         child.write(33 * GIB + 8192, VhdxBuilder.pattern(4096 * 3, 2));
         Path file = child.build(tmp.resolve("child.vhdx")).path();
         ExpectedDisk want = child.expected(base.expected());
-        try (VhdxDisk disk = VhdxImage.open(file)) {
+        try (VirtualDisk disk = VhdxImage.open(file)) {
             assertEquals(4096, disk.logicalSectorSize());
             assertEquals(-1, want.firstMismatch(disk::read, 33 * GIB - MIB, 3 * MIB));
             assertEquals(-1, want.firstMismatch(new LocatedReader(disk), 33 * GIB - MIB, 3 * MIB), "located");
@@ -106,9 +109,21 @@ class DifferencingTest {
         VhdxFormatException.ParentNotFound e = assertThrows(VhdxFormatException.ParentNotFound.class,
                 () -> VhdxImage.open(file).close());
         assertTrue(e.getMessage().contains("gone.vhdx") && e.getMessage().contains("no such file"), e.getMessage());
+        // the same as fields, for a caller that acts on them
+        assertEquals(file, e.child());
+        assertEquals(List.of(new VhdxFormatException.ParentNotFound.Attempt(tmp.resolve("gone.vhdx").toString(),
+                "relative_path .\\gone.vhdx", "no such file")), e.attempts());
+        assertTrue(e.namingTheParentHelps(), "the locator failed: naming the parent can help");
 
-        try (VhdxDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withParents(List.of(elsewhere)))) {
-            assertEquals("named with --parent", disk.info().parent().orElseThrow().foundBy());
+        Path wrong = tmp.resolve("child.vhdx"); // itself: a cycle, so naming it again cannot help
+        VhdxFormatException.ParentNotFound named = assertThrows(VhdxFormatException.ParentNotFound.class,
+                () -> VhdxImage.open(file, OpenOptions.DEFAULTS.withParents(List.of(wrong))).close());
+        assertEquals(List.of(new VhdxFormatException.ParentNotFound.Attempt(wrong.toString(), "named with --parent",
+                "already in the chain (a cycle)")), named.attempts());
+        assertTrue(!named.namingTheParentHelps(), "the parent was named already");
+
+        try (VirtualDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withParents(List.of(elsewhere)))) {
+            assertEquals("named with --parent", VhdxImage.info(disk).orElseThrow().parent().orElseThrow().foundBy());
             assertEquals(-1, child.expected(base.expected()).firstMismatch(disk::read));
         }
     }
@@ -162,8 +177,9 @@ class DifferencingTest {
                 "parent_linkage", "{" + base.dataWriteGuid() + "}",
                 "absolute_win32_path", "C:\\Hyper-V\\Virtual Hard Disks\\Base Disk.vhdx"));
         Path file = child.build(tmp.resolve("child.vhdx")).path();
-        try (VhdxDisk disk = VhdxImage.open(file)) {
-            assertTrue(disk.info().parent().orElseThrow().foundBy().contains("absolute_win32_path"));
+        try (VirtualDisk disk = VhdxImage.open(file)) {
+            assertTrue(VhdxImage.info(disk).orElseThrow().parent().orElseThrow().foundBy()
+                    .contains("absolute_win32_path"));
             assertEquals(-1, child.expected(base.expected()).firstMismatch(disk::read));
         }
     }

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * smallest image that shows it: the reader must refuse with VhdxFormatException, never throw anything else.
  */
 class FuzzFindingsTest {
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path tmp;
@@ -50,7 +51,7 @@ class FuzzFindingsTest {
         child.write(MIB + 512, VhdxBuilder.pattern(512, 2)); // PARTIALLY_PRESENT: the bitmap is needed
         child.batEntryOverride(4096, VhdxBuilder.SB_BLOCK_PRESENT | (1L << 63)); // chunk 0's bitmap entry
         Path file = child.build(tmp.resolve("child.vhdx")).path();
-        try (VhdxDisk disk = VhdxImage.open(file)) {
+        try (VirtualDisk disk = VhdxImage.open(file)) {
             VhdxFormatException e = assertThrows(VhdxFormatException.class,
                     () -> disk.read(MIB, ByteBuffer.allocate(4096)));
             assertTrue(e.getMessage().contains("sector bitmap of chunk 0")
@@ -71,7 +72,7 @@ class FuzzFindingsTest {
         try (ImagePatcher p = new ImagePatcher(file)) {
             p.truncate(Math.min(bitmap, child.layout().blockOffset(1)));
         }
-        try (VhdxDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(true))) {
+        try (VirtualDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(true))) {
             VhdxFormatException.Truncated e = assertThrows(VhdxFormatException.Truncated.class,
                     () -> disk.read(MIB, ByteBuffer.allocate(4096)));
             long bitOfTheRead = bitmap + MIB / 512 / 8; // the byte holding the bit of virtual offset 1 MiB
@@ -99,8 +100,8 @@ class FuzzFindingsTest {
         locator.put("absolute_win32_path", "C:\\vms\\base.vhdx\0");
         Path good = VhdxBuilder.differencing(8L * MIB).blockSize(MIB).parentLocator(locator)
                 .build(tmp.resolve("good.vhdx")).path();
-        try (VhdxDisk disk = VhdxImage.open(good)) {
-            assertTrue(disk.info().parent().isPresent());
+        try (VirtualDisk disk = VhdxImage.open(good)) {
+            assertTrue(VhdxImage.info(disk).orElseThrow().parent().isPresent());
         }
     }
 
@@ -138,7 +139,7 @@ class FuzzFindingsTest {
         }
         for (boolean salvage : new boolean[] {false, true}) {
             VhdxFormatException e = assertThrows(VhdxFormatException.class, () -> {
-                try (VhdxDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(salvage))) {
+                try (VirtualDisk disk = VhdxImage.open(file, OpenOptions.DEFAULTS.withAllowTruncated(salvage))) {
                     disk.read((1L << 40) - MIB, ByteBuffer.allocate(4096)); // its BAT entry is 8 MiB in
                 }
             });
@@ -170,8 +171,8 @@ class FuzzFindingsTest {
             }
         }
         assertTimeoutPreemptively(Duration.ofSeconds(3), () -> {
-            try (VhdxDisk disk = VhdxImage.open(img.path())) {
-                assertEquals(1, disk.info().log().orElseThrow().entries());
+            try (VirtualDisk disk = VhdxImage.open(img.path())) {
+                assertEquals(1, VhdxImage.info(disk).orElseThrow().log().orElseThrow().entries());
                 assertEquals(-1, b.expected().firstMismatch(disk::read));
             }
         });

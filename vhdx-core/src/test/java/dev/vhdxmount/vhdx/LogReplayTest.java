@@ -1,5 +1,8 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.KIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
-import dev.vhdxmount.vhdx.testkit.DiskHash;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
 import dev.vhdxmount.vhdx.testkit.LogBuilder;
@@ -26,23 +29,21 @@ import org.junit.jupiter.api.io.TempDir;
  * skips replay, or replays the wrong entries, reads something other than {@code expected()}.
  */
 class LogReplayTest {
-    private static final int MIB = 1 << 20;
-    private static final int KIB = 1024;
 
     @TempDir
     Path tmp;
 
     private void assertReadsAsExpected(VhdxBuilder b, String name) throws Exception {
         BuiltImage img = b.build(tmp.resolve(name + ".vhdx"));
-        String before = DiskHash.sha256(img.path());
+        String before = Hashes.sha256(img.path());
         long mtime = Files.getLastModifiedTime(img.path()).toMillis();
         ExpectedDisk want = b.expected();
-        try (VhdxDisk disk = VhdxImage.open(img.path())) {
-            assertTrue(disk.info().log().isPresent(), "the log was replayed");
+        try (VirtualDisk disk = VhdxImage.open(img.path())) {
+            assertTrue(VhdxImage.info(disk).orElseThrow().log().isPresent(), "the log was replayed");
             assertEquals(-1, want.firstMismatch(disk::read), "first byte that differs from the replayed disk");
             assertEquals(-1, want.firstMismatch(new LocatedReader(disk)), "located: first byte that differs");
         }
-        assertEquals(before, DiskHash.sha256(img.path()), "the image file is not changed");
+        assertEquals(before, Hashes.sha256(img.path()), "the image file is not changed");
         assertEquals(mtime, Files.getLastModifiedTime(img.path()).toMillis());
     }
 
@@ -118,7 +119,7 @@ class LogReplayTest {
         BuiltImage img = b.build(tmp.resolve("changes.vhdx"));
         // what the file says without its log: the block is not present
         ExpectedDisk zeros = ExpectedDisk.zeros(16L * MIB, 512);
-        try (VhdxDisk disk = VhdxImage.open(img.path())) {
+        try (VirtualDisk disk = VhdxImage.open(img.path())) {
             assertNotEquals(zeros.sha256(), ExpectedDisk.sha256(disk::read, disk.size()));
         }
     }
@@ -146,8 +147,8 @@ class LogReplayTest {
     }
 
     private static LogReplay.Summary summary(Path image) throws Exception {
-        try (VhdxDisk disk = VhdxImage.open(image)) {
-            return disk.info().log().orElseThrow();
+        try (VirtualDisk disk = VhdxImage.open(image)) {
+            return VhdxImage.info(disk).orElseThrow().log().orElseThrow();
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.vhdxmount.vhdx;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -32,7 +33,6 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  * started and the virtual offset of that byte, from whichever file of a chain failed; other ranges read on.
  */
 class StorageFailureTest {
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path tmp;

@@ -13,7 +13,7 @@ import com.fasterxml.jackson.jr.ob.JSON;
 
 import dev.vhdxmount.mount.fuse.DiskFileSystem;
 import dev.vhdxmount.vhdx.ImageInfo;
-import dev.vhdxmount.vhdx.VhdxDisk;
+import dev.vhdxmount.vhdx.VhdxImage;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.format.FileParameters;
 import dev.vhdxmount.vhdx.format.Header;
@@ -41,8 +41,9 @@ final class ImageReport {
     static Map<String, Object> of(String shownPath, VirtualDisk disk) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("image", shownPath);
-        if (disk instanceof VhdxDisk vhdx) {
-            describe(root, vhdx.info());
+        Optional<ImageInfo> info = VhdxImage.info(disk);
+        if (info.isPresent()) {
+            describe(root, info.get());
         } else {
             root.put("virtual_size", disk.size());
             root.put("logical_sector_size", disk.logicalSectorSize());

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 
-import dev.vhdxmount.vhdx.VhdxDisk;
 import dev.vhdxmount.vhdx.VhdxImage;
+import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
 /** vhdx-info's report of a dirty differencing child over a base, as text and as JSON. */
@@ -36,7 +36,7 @@ class ImageReportTest {
         Path file = child.build(tmp.resolve("child.avhdx")).path();
 
         Map<String, Object> report;
-        try (VhdxDisk disk = VhdxImage.open(file)) {
+        try (VirtualDisk disk = VhdxImage.open(file)) {
             report = ImageReport.of(file.toString(), disk);
         }
         StringWriter text = new StringWriter();

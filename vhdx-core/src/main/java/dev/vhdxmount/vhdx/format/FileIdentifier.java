@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
  * string of up to 256 characters, for diagnostics only.
  */
 public record FileIdentifier(String creator) {
-    public static final long OFFSET = 0;
     public static final long SIGNATURE = 0x656C696678646876L; // "vhdxfile" read little-endian
     /** Bytes parsed: signature (8) + creator (512). */
     public static final int SIZE = 8 + 512;

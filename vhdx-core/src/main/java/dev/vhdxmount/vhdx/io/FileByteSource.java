@@ -51,7 +51,7 @@ public final class FileByteSource implements ByteSource {
         try {
             return new FileByteSource(path, channel, channel.size(), descriptor, descriptorOwner);
         } catch (IOException | RuntimeException e) {
-            try (Closeable owner = descriptorOwner) {
+            try (descriptorOwner) {
                 channel.close();
             }
             throw e;
@@ -99,7 +99,7 @@ public final class FileByteSource implements ByteSource {
 
     @Override
     public void close() throws IOException {
-        try (Closeable owner = descriptorOwner) {
+        try (descriptorOwner) {
             channel.close();
         }
     }

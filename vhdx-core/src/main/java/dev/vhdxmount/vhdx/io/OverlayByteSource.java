@@ -45,15 +45,6 @@ public final class OverlayByteSource implements ByteSource {
         return size;
     }
 
-    /** Bytes held in memory by the overlay (data written by the log; zero ranges cost nothing). */
-    public long overlayBytes() {
-        long total = 0;
-        for (Extent e : extents.values()) {
-            total += e.data == null ? 0 : e.data.length;
-        }
-        return total;
-    }
-
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
         if (position >= size) {

@@ -23,7 +23,8 @@ public final class Structures {
         if (n < length) {
             throw new VhdxFormatException.Truncated(String.format(
                     "%s at %s: needs %d bytes up to %s but the file ends at %s (truncated image)",
-                    what, hex(position), length, hex(position + length), hex(source.size())));
+                    what, hex(position), length, hex(position + length), hex(source.size())), what, -1, -1, position,
+                    source.size());
         }
         return buffer.flip();
     }

@@ -173,8 +173,4 @@ public record LogEntry(
         return new LogEntry(logOffset, length, tail, sequence, guid, first.getLong(48), first.getLong(56),
                 descriptors);
     }
-
-    public long sectors() {
-        return entryLength / SECTOR;
-    }
 }

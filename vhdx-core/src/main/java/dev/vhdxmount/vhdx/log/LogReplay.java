@@ -71,7 +71,7 @@ public final class LogReplay {
         }
         if (header.logOffset() > file.size() - header.logLength()) { // the sum may overflow: LogOffset is 64 bits
             throw new VhdxFormatException.Truncated(where + ": the log ends past the end of the file at "
-                    + hex(file.size()) + " (truncated image)");
+                    + hex(file.size()) + " (truncated image)", "log", -1, -1, header.logOffset(), file.size());
         }
         List<LogEntry> sequence = findActiveSequence();
         if (sequence.isEmpty()) {
@@ -83,7 +83,8 @@ public final class LogReplay {
         if (file.size() < head.flushedFileOffset()) {
             throw new VhdxFormatException.Truncated("log entry at log offset " + hex(head.logOffset())
                     + ": FlushedFileOffset " + hex(head.flushedFileOffset()) + " lies past the end of the file at "
-                    + hex(file.size()) + " (truncated image)");
+                    + hex(file.size()) + " (truncated image)", "log entry at log offset " + hex(head.logOffset()), -1, -1,
+                    file.size(), file.size());
         }
         OverlayByteSource.Builder overlay = new OverlayByteSource.Builder(file);
         int dataSectors = 0;

@@ -106,7 +106,7 @@ public final class BlockMap {
         if (state == PayloadBlockState.FULLY_PRESENT || state == PayloadBlockState.PARTIALLY_PRESENT) {
             long start = BatEntry.fileOffset(entry);
             long used = Math.min(geometry.blockSize(), geometry.virtualSize() - block * geometry.blockSize());
-            checkBlockPlacement(() -> where(index, block) + " (" + state + ")", start, used);
+            checkBlockPlacement(() -> where(index, block) + " (" + state + ")", block, -1, start, used);
         }
         return state;
     }
@@ -114,8 +114,11 @@ public final class BlockMap {
     /**
      * Checks where an allocated block lies. {@code where} names the BAT entry for a message; it is only called
      * when a check fails, because this runs for every piece of every read.
+     *
+     * @param block the payload block, or -1 for the sector bitmap block of {@code chunk}
      */
-    private void checkBlockPlacement(Supplier<String> where, long start, long length) throws VhdxFormatException {
+    private void checkBlockPlacement(Supplier<String> where, long block, long chunk, long start, long length)
+            throws VhdxFormatException {
         if (start == 0) {
             throw new VhdxFormatException(where.get() + ": FileOffsetMB is 0 for an allocated block");
         }
@@ -130,9 +133,12 @@ public final class BlockMap {
                     + FileLayout.describe(hit));
         }
         if (start + length > layout.fileSize() && !allowTruncated) {
+            long fileEnd = layout.fileSize();
+            long missing = Math.max(start, fileEnd);
             throw new VhdxFormatException.Truncated(where.get() + ": block data at " + hex(start) + ".."
-                    + hex(start + length) + " lies past the end of the file at " + hex(layout.fileSize())
-                    + " (truncated image)");
+                    + hex(start + length) + " lies past the end of the file at " + hex(fileEnd)
+                    + " (truncated image)", block >= 0 ? "payload block " + block : "sector bitmap of chunk " + chunk,
+                    block, block >= 0 ? block * geometry.blockSize() + (missing - start) : -1, missing, fileEnd);
         }
     }
 
@@ -187,7 +193,7 @@ public final class BlockMap {
                     + ")");
         }
         long offset = BatEntry.fileOffset(entry);
-        checkBlockPlacement(where, offset, SECTOR_BITMAP_BLOCK);
+        checkBlockPlacement(where, -1, chunk, offset, SECTOR_BITMAP_BLOCK);
         return offset;
     }
 }

@@ -24,14 +24,13 @@ public record FileLayout(long fileSize, List<Range> reserved) {
         reserved = List.copyOf(reserved);
     }
 
-    /** Builds a layout: header section, log (if any), then each region. */
-    public static FileLayout of(long fileSize, long logOffset, long logLength, List<Range> regions) {
+    /** The layout before any region is placed: the header section and the log (if any). */
+    public static FileLayout of(long fileSize, long logOffset, long logLength) {
         List<Range> reserved = new ArrayList<>();
         reserved.add(new Range("header section", 0, 1 << 20));
         if (logLength > 0) {
             reserved.add(new Range("log", logOffset, logOffset + logLength));
         }
-        reserved.addAll(regions);
         return new FileLayout(fileSize, reserved);
     }
 

@@ -1,11 +1,13 @@
 package dev.vhdxmount.vhdx.read;
 
-import dev.vhdxmount.vhdx.error.Hex;
+import static dev.vhdxmount.vhdx.error.Hex.hex;
 
+import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.io.ByteSource;
 import dev.vhdxmount.vhdx.io.Structures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -38,10 +40,6 @@ final class PagedRegion {
         this.slots = new AtomicReferenceArray<>(slots);
     }
 
-    long length() {
-        return length;
-    }
-
     long getLong(long position) throws IOException {
         return page(position, 8).getLong((int) (position % pageSize));
     }
@@ -58,8 +56,9 @@ final class PagedRegion {
         boolean pastEnd = position + width > length; // a salvaged image's sector bitmap may lie wholly past it
         ByteBuffer page = pastEnd ? null : page(position);
         if (pastEnd || position % pageSize + width > page.limit()) {
-            throw new dev.vhdxmount.vhdx.error.VhdxFormatException.Truncated(name + " at " + Hex.hex(offset + position)
-                    + ": lies past the end of the file at " + Hex.hex(source.size()) + " (truncated image)");
+            throw new VhdxFormatException.Truncated(name + " at " + hex(offset + position)
+                    + ": lies past the end of the file at " + hex(source.size()) + " (truncated image)", name, -1, -1,
+                    offset + position, source.size());
         }
         return page;
     }
@@ -73,7 +72,7 @@ final class PagedRegion {
             int size = (int) Math.min(pageSize, length - start);
             ByteBuffer bytes = ByteBuffer.allocate(size);
             source.readFully(bytes, offset + start);
-            page = new Page(number, bytes.flip().asReadOnlyBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN));
+            page = new Page(number, bytes.flip().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN));
             slots.set(slot, page);
         }
         return page.bytes;

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.format;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class BatGeometryTest {
-    private static final int MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
 
     @Test
     void chunkRatioFollowsSectorAndBlockSize() {

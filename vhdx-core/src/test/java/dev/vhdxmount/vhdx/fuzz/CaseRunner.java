@@ -1,7 +1,7 @@
 package dev.vhdxmount.vhdx.fuzz;
 
 import dev.vhdxmount.vhdx.OpenOptions;
-import dev.vhdxmount.vhdx.VhdxDisk;
+import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.VhdxImage;
 import java.io.Closeable;
@@ -67,7 +67,7 @@ final class CaseRunner implements Closeable {
     private static Outcome openAndRead(Path image, OpenOptions options, SplittableRandom r) {
         long start = System.nanoTime();
         DiskReader reader = null;
-        try (VhdxDisk disk = VhdxImage.open(image, options)) {
+        try (VirtualDisk disk = VhdxImage.open(image, options)) {
             reader = new DiskReader(disk, r);
             reader.readAll();
             return Outcome.ok(System.nanoTime() - start, reader.bytesRead());

@@ -1,6 +1,7 @@
 package dev.vhdxmount.vhdx.fuzz;
 
-import dev.vhdxmount.vhdx.VhdxDisk;
+import dev.vhdxmount.vhdx.VhdxImage;
+import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import java.io.IOException;
@@ -32,7 +33,7 @@ final class DiskReader {
         }
     }
 
-    private final VhdxDisk disk;
+    private final VirtualDisk disk;
     private final SplittableRandom r;
     private final long size;
     private final ByteBuffer buffer;
@@ -41,7 +42,7 @@ final class DiskReader {
     private VhdxFormatException firstRefusal;
     private long bytesRead;
 
-    DiskReader(VhdxDisk disk, SplittableRandom r) {
+    DiskReader(VirtualDisk disk, SplittableRandom r) {
         this.disk = disk;
         this.r = r;
         this.size = disk.size();
@@ -90,7 +91,7 @@ final class DiskReader {
     }
 
     private void readSampled() throws IOException, ContractViolation {
-        int block = disk.info().metadata().fileParameters().blockSize();
+        int block = VhdxImage.info(disk).orElseThrow().metadata().fileParameters().blockSize();
         int sector = disk.logicalSectorSize();
         long blocks = (size + block - 1) / block;
         for (int i = 0; i < Math.min(blocks, SAMPLED_BLOCKS); i++) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vhdxmount.vhdx.testkit.Slow;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * saves the input under {@code target/fuzz-failures/}, ready to become a fixture of {@link FuzzRegressionTest}.
  * The long campaign is {@code scripts/fuzz.sh}.
  */
+@Slow
 class FuzzTest {
     private static final long SEED = Long.getLong("fuzz.seed", FuzzMain.DEFAULT_SEED);
     private static final int CASES = Integer.getInteger("fuzz.cases", 4000);

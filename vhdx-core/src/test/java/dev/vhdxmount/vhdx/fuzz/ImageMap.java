@@ -1,5 +1,11 @@
 package dev.vhdxmount.vhdx.fuzz;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.KIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+
+import dev.vhdxmount.vhdx.testkit.Bin;
+import dev.vhdxmount.vhdx.testkit.Layout;
+import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -14,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.zip.CRC32C;
 
 /**
  * Where the structures and fields of one valid VHDX file lie, found from the spec's fixed offsets and tables alone
@@ -25,8 +30,6 @@ import java.util.zip.CRC32C;
  * <p>Built once per seed file; the mutator then edits a copy at these positions.
  */
 final class ImageMap {
-    static final int KIB = 1024;
-    static final int MIB = 1 << 20;
 
     enum Kind { FILE_IDENTIFIER, HEADER, REGION_TABLE, METADATA_TABLE, METADATA_ITEM, PARENT_LOCATOR, BAT,
         SECTOR_BITMAP, LOG_ENTRY }
@@ -57,16 +60,10 @@ final class ImageMap {
     }
 
     /** Known GUIDs (§2.2.3.2, §2.6.2, §2.6.2.6): what a GUID mutation swaps in besides the file's own. */
-    static final List<UUID> KNOWN_GUIDS = List.of(
-            UUID.fromString("2dc27766-f623-4200-9d64-115e9bfd4a08"), // BAT region
-            UUID.fromString("8b7ca206-4790-4b9a-b8fe-575f050f886e"), // metadata region
-            UUID.fromString("caa16737-fa36-4d43-b3b6-33f0aa44e76b"), // File Parameters
-            UUID.fromString("2fa54224-cd1b-4876-b211-5dbed83bf4b8"), // Virtual Disk Size
-            UUID.fromString("beca12ab-b2e6-4523-93ef-c309e000c746"), // Page 83 Data
-            UUID.fromString("8141bf1d-a96f-4709-ba47-f233a8faab5f"), // Logical Sector Size
-            UUID.fromString("cda348c7-445d-4471-9cc9-e9885251c556"), // Physical Sector Size
-            UUID.fromString("a8d35f2d-b30b-454d-abf7-d3d84834ab0c"), // Parent Locator
-            UUID.fromString("b04aefb7-d19e-4a81-b789-25b8e9445913")); // VHDX parent locator type
+    static final List<UUID> KNOWN_GUIDS = List.of(VhdxBuilder.BAT_REGION, VhdxBuilder.METADATA_REGION,
+            VhdxBuilder.FILE_PARAMETERS, VhdxBuilder.VIRTUAL_DISK_SIZE, VhdxBuilder.PAGE_83_DATA,
+            VhdxBuilder.LOGICAL_SECTOR_SIZE, VhdxBuilder.PHYSICAL_SECTOR_SIZE, VhdxBuilder.PARENT_LOCATOR,
+            VhdxBuilder.VHDX_PARENT_LOCATOR_TYPE);
     private static final UUID BAT_REGION = KNOWN_GUIDS.get(0);
     private static final UUID METADATA_REGION = KNOWN_GUIDS.get(1);
     private static final UUID FILE_PARAMETERS = KNOWN_GUIDS.get(2);
@@ -88,20 +85,6 @@ final class ImageMap {
     /** What the seed's metadata says, for mutations that resize the disk and move the BAT. */
     record Geometry(long virtualSize, int blockSize, int logicalSectorSize, boolean hasParent, long batOffset,
             long batLength, long metadataOffset, long fileParametersAt, long virtualSizeAt, long logicalSectorAt) {
-
-        static long chunkRatio(int logicalSectorSize, int blockSize) {
-            return (1L << 23) * logicalSectorSize / blockSize;
-        }
-
-        /** §2.5: BAT entries a disk of this shape needs. */
-        static long batEntries(long virtualSize, int blockSize, int logicalSectorSize, boolean hasParent) {
-            long ratio = chunkRatio(logicalSectorSize, blockSize);
-            long payload = (virtualSize + blockSize - 1) / blockSize;
-            if (hasParent) {
-                return (payload + ratio - 1) / ratio * (ratio + 1);
-            }
-            return payload == 0 ? 0 : payload + (payload - 1) / ratio;
-        }
     }
 
     private ImageMap(long fileSize, List<Structure> structures, Set<UUID> guids, Set<Long> offsets,
@@ -382,9 +365,9 @@ final class ImageMap {
          * deterministic sample of the rest; allocated sector bitmaps become structures of their own.
          */
         private void bat(Geometry g) throws IOException {
-            long entries = Math.min(Geometry.batEntries(g.virtualSize(), g.blockSize(), g.logicalSectorSize(),
+            long entries = Math.min(Layout.batEntries(g.virtualSize(), g.blockSize(), g.logicalSectorSize(),
                     g.hasParent()), g.batLength() / 8);
-            long ratio = Geometry.chunkRatio(g.logicalSectorSize(), g.blockSize());
+            long ratio = Layout.chunkRatio(g.logicalSectorSize(), g.blockSize());
             List<Field> fields = new ArrayList<>();
             SplittableRandom sample = new SplittableRandom(entries);
             ByteBuffer page = null;
@@ -468,7 +451,7 @@ final class ImageMap {
         }
 
         private UUID addGuid(ByteBuffer b, int at) {
-            UUID g = guid(b, at);
+            UUID g = Bin.readGuid(b, at);
             guids.add(g);
             return g;
         }
@@ -490,33 +473,8 @@ final class ImageMap {
         }
     }
 
-    /** A GUID in the Microsoft mixed-endian layout. */
-    static UUID guid(ByteBuffer b, int at) {
-        ByteBuffer le = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        long msb = (Integer.toUnsignedLong(le.getInt(at)) << 32) | ((long) Short.toUnsignedInt(le.getShort(at + 4)) << 16)
-                | Short.toUnsignedInt(le.getShort(at + 6));
-        return new UUID(msb, b.duplicate().order(ByteOrder.BIG_ENDIAN).getLong(at + 8));
-    }
-
-    static byte[] guidBytes(UUID g) {
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        long msb = g.getMostSignificantBits();
-        b.putInt((int) (msb >>> 32)).putShort((short) (msb >>> 16)).putShort((short) msb);
-        b.order(ByteOrder.BIG_ENDIAN).putLong(g.getLeastSignificantBits());
-        return b.array();
-    }
-
     static boolean crcOk(ByteBuffer b, int length) {
-        return b.getInt(4) == crc32c(b.array(), length);
-    }
-
-    /** CRC-32C of {@code bytes[0, length)} with the checksum field at byte 4 taken as zero. */
-    static int crc32c(byte[] bytes, int length) {
-        CRC32C c = new CRC32C();
-        c.update(bytes, 0, 4);
-        c.update(new byte[4]);
-        c.update(bytes, 8, length - 8);
-        return (int) c.getValue();
+        return b.getInt(4) == Bin.checksum(b.array(), length);
     }
 
     /** Structures and fields per kind, e.g. {@code HEADER 2 (22 fields), LOG_ENTRY 4 (96 fields)}. */

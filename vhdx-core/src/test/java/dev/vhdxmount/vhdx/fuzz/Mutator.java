@@ -1,9 +1,14 @@
 package dev.vhdxmount.vhdx.fuzz;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.KIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+
 import dev.vhdxmount.vhdx.fuzz.ImageMap.Field;
 import dev.vhdxmount.vhdx.fuzz.ImageMap.Kind;
 import dev.vhdxmount.vhdx.fuzz.ImageMap.Structure;
 import dev.vhdxmount.vhdx.fuzz.ImageMap.Type;
+import dev.vhdxmount.vhdx.testkit.Bin;
+import dev.vhdxmount.vhdx.testkit.Layout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -128,9 +133,9 @@ final class Mutator {
                 what = hex(current) + " -> " + hex(v);
             }
             case GUID -> {
-                UUID current = ImageMap.guid(ByteBuffer.wrap(before), 0);
+                UUID current = Bin.readGuid(ByteBuffer.wrap(before), 0);
                 UUID v = Values.guid(r, current, allGuids);
-                after = ImageMap.guidBytes(v);
+                after = Bin.guid(v);
                 what = current + " -> " + v;
             }
             case SIGNATURE -> {
@@ -214,9 +219,9 @@ final class Mutator {
 
     private long interestingMb(WorkingFile file, ImageMap map) throws IOException {
         long size = file.size();
-        long[] mb = {0, 1, size / Values.MIB, size / Values.MIB - 1, (size + Values.MIB - 1) / Values.MIB,
+        long[] mb = {0, 1, size / MIB, size / MIB - 1, (size + MIB - 1) / MIB,
             (1L << 44) - 1, 1L << 43, (1L << 43) - 1, 1L << 32, r.nextLong() >>> 20,
-            map.offsets().get(r.nextInt(map.offsets().size())) / Values.MIB};
+            map.offsets().get(r.nextInt(map.offsets().size())) / MIB};
         return mb[r.nextInt(mb.length)] & ((1L << 44) - 1);
     }
 
@@ -259,12 +264,12 @@ final class Mutator {
         long size = file.size();
         long length;
         if (r.nextInt(4) == 0) {
-            long[] grow = {size + 1, size + 4095, size + Values.MIB, (size + Values.MIB - 1) / Values.MIB
-                    * Values.MIB, size + (1L << 30), size + r.nextInt(1 << 24)};
+            long[] grow = {size + 1, size + 4095, size + MIB, (size + MIB - 1) / MIB
+                    * MIB, size + (1L << 30), size + r.nextInt(1 << 24)};
             length = grow[r.nextInt(grow.length)];
         } else {
             long[] cut = {0, 7, 8, 519, 520, 64 * 1024 + 100, 128 * 1024 + 4095, 192 * 1024 + 65535, 256 * 1024 + 4,
-                Values.MIB, size - 1, size - 512, size - 4096, size - Values.MIB, r.nextLong(Math.max(1, size)),
+                MIB, size - 1, size - 512, size - 4096, size - MIB, r.nextLong(Math.max(1, size)),
                 map.offsets().get(r.nextInt(map.offsets().size())) + r.nextInt(3) - 1};
             length = Math.max(0, Math.min(size, cut[r.nextInt(cut.length)]));
         }
@@ -278,20 +283,20 @@ final class Mutator {
         switch (r.nextInt(5)) {
             case 0: { // one header over the other, optionally made newer
                 int from = r.nextInt(2);
-                byte[] h = file.read(ImageMap.KIB * 64L * (from + 1), 4096);
+                byte[] h = file.read(KIB * 64L * (from + 1), 4096);
                 String bump = "";
                 if (r.nextBoolean()) {
                     ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
                     b.putLong(8, b.getLong(8) + 1);
-                    b.putInt(4, ImageMap.crc32c(h, 4096));
+                    b.putInt(4, Bin.checksum(h, 4096));
                     bump = " with SequenceNumber + 1";
                 }
-                file.write(ImageMap.KIB * 64L * (2 - from), h);
+                file.write(KIB * 64L * (2 - from), h);
                 return "header " + (from + 1) + " copied over header " + (2 - from) + bump;
             }
             case 1: { // one region table over the other
                 int from = r.nextInt(2);
-                file.write(ImageMap.KIB * 64L * (4 - from), file.read(ImageMap.KIB * 64L * (3 + from), 64 * 1024));
+                file.write(KIB * 64L * (4 - from), file.read(KIB * 64L * (3 + from), 64 * 1024));
                 return "region table " + (from + 1) + " copied over region table " + (2 - from);
             }
             case 2: { // a log entry copied to another place in the log
@@ -354,31 +359,31 @@ final class Mutator {
             return resizeFile(file, map);
         }
         int sector = r.nextInt(5) == 0 ? 4608 - g.logicalSectorSize() : g.logicalSectorSize();
-        int block = r.nextInt(3) == 0 ? (int) Values.MIB << r.nextInt(9) : g.blockSize();
+        int block = r.nextInt(3) == 0 ? MIB << r.nextInt(9) : g.blockSize();
         long chunk = (1L << 23) * sector;
         long[] sizes = {64L << 40, (64L << 40) - sector, 1L << 40, (4L << 30) + sector, chunk * (1 + r.nextInt(3))
                 + block, chunk - sector, g.virtualSize() << (1 + r.nextInt(12)), g.virtualSize() + sector,
                 g.virtualSize() + block, (r.nextLong() >>> 21) / sector * sector, sector};
         long size = Math.max(sector, sizes[r.nextInt(sizes.length)] / sector * sector);
-        long entries = ImageMap.Geometry.batEntries(size, block, sector, g.hasParent());
-        long batLength = Math.max(Values.MIB, (entries * 8 + Values.MIB - 1) / Values.MIB * Values.MIB);
+        long entries = Layout.batEntries(size, block, sector, g.hasParent());
+        long batLength = Math.max(MIB, (entries * 8 + MIB - 1) / MIB * MIB);
         if (batLength > (1L << 30)) {
             return "resize to " + size + " skipped: a BAT of " + hex(batLength) + " bytes";
         }
-        long at = (file.size() + Values.MIB - 1) / Values.MIB * Values.MIB + (r.nextBoolean() ? 0 : Values.MIB);
-        file.write(at, file.read(g.batOffset(), (int) Math.min(Math.min(g.batLength(), batLength), 8 * Values.MIB)));
+        long at = (file.size() + MIB - 1) / MIB * MIB + (r.nextBoolean() ? 0 : MIB);
+        file.write(at, file.read(g.batOffset(), (int) Math.min(Math.min(g.batLength(), batLength), 8 * MIB)));
         file.setLength(Math.max(file.size(), at + batLength));
         for (Structure table : map.ofKind(Kind.REGION_TABLE)) {
             byte[] t = file.read(table.start(), 64 * 1024);
             ByteBuffer b = ByteBuffer.wrap(t).order(ByteOrder.LITTLE_ENDIAN);
             long count = Math.min(Integer.toUnsignedLong(b.getInt(8)), 2047);
             for (int i = 0; i < count; i++) {
-                if (ImageMap.guid(b, 16 + 32 * i).equals(BAT_REGION)) {
+                if (Bin.readGuid(b, 16 + 32 * i).equals(BAT_REGION)) {
                     b.putLong(16 + 32 * i + 16, at);
                     b.putInt(16 + 32 * i + 24, (int) batLength);
                 }
             }
-            b.putInt(4, ImageMap.crc32c(t, t.length));
+            b.putInt(4, Bin.checksum(t, t.length));
             file.write(table.start(), t);
         }
         if (g.virtualSizeAt() >= 0) {
@@ -414,15 +419,15 @@ final class Mutator {
             if (pick < 0) {
                 pick = r.nextInt((int) count);
                 long length = Integer.toUnsignedLong(b.getInt(16 + 32 * pick + 24));
-                long[] places = {top, top - length, top - (length & ~(Values.MIB - 1)) + Values.MIB,
-                    (size + Values.MIB - 1) / Values.MIB * Values.MIB, size / Values.MIB * Values.MIB,
-                    map.offsets().get(r.nextInt(map.offsets().size())) / Values.MIB * Values.MIB, 1L << 44,
+                long[] places = {top, top - length, top - (length & ~(MIB - 1)) + MIB,
+                    (size + MIB - 1) / MIB * MIB, size / MIB * MIB,
+                    map.offsets().get(r.nextInt(map.offsets().size())) / MIB * MIB, 1L << 44,
                     1L << 62};
-                to = Math.max(Values.MIB, places[r.nextInt(places.length)]);
+                to = Math.max(MIB, places[r.nextInt(places.length)]);
             }
             if (pick < count) {
                 b.putLong(16 + 32 * pick + 16, to);
-                b.putInt(4, ImageMap.crc32c(t, t.length));
+                b.putInt(4, Bin.checksum(t, t.length));
                 file.write(table.start(), t);
                 done.add(table.name());
             }
@@ -460,11 +465,11 @@ final class Mutator {
      */
     private String floodLog(WorkingFile file, ImageMap map) throws IOException {
         long logOffset = map.logOffset();
-        if (logOffset < Values.MIB) {
+        if (logOffset < MIB) {
             return growByLog(file, map);
         }
         // up to the 64 MiB a reader replays; long ones less often, they cost the campaign time
-        long length = Values.MIB << (r.nextInt(4) == 0 ? 4 + r.nextInt(3) : r.nextInt(4));
+        long length = MIB << (r.nextInt(4) == 0 ? 4 + r.nextInt(3) : r.nextInt(4));
         if (logOffset + length > file.size()) {
             file.setLength(logOffset + length);
         }
@@ -473,12 +478,12 @@ final class Mutator {
             byte[] b = file.read(h.start(), 4096);
             ByteBuffer hb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
             if (guid == null) {
-                UUID current = ImageMap.guid(hb, 48);
+                UUID current = Bin.readGuid(hb, 48);
                 guid = current.equals(new UUID(0, 0)) ? new UUID(r.nextLong(), r.nextLong()) : current;
             }
-            System.arraycopy(ImageMap.guidBytes(guid), 0, b, 48, 16);
+            System.arraycopy(Bin.guid(guid), 0, b, 48, 16);
             hb.putInt(68, (int) length).putLong(72, logOffset);
-            hb.putInt(4, ImageMap.crc32c(b, 4096));
+            hb.putInt(4, Bin.checksum(b, 4096));
             file.write(h.start(), b);
         }
         int stride = 4096 << r.nextInt(6);
@@ -488,7 +493,7 @@ final class Mutator {
             ByteBuffer e = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
             e.putInt(0, 0x65676f6c).putInt(4, r.nextInt()).putInt(8, (int) claim).putLong(16, 1000 + at / stride)
                     .putInt(24, (int) count);
-            e.put(32, ImageMap.guidBytes(guid));
+            e.put(32, Bin.guid(guid));
             file.write(logOffset + at, e.array());
         }
         return "log made " + hex(length) + " long (LogGuid " + guid + ") with an entry header every " + stride
@@ -534,7 +539,7 @@ final class Mutator {
             }
         }
         byte[] b = readField(file, s, 0, length);
-        writeField(file, s, 4, le(ImageMap.crc32c(b, length), 4));
+        writeField(file, s, 4, le(Bin.checksum(b, length), 4));
     }
 
     static long le(byte[] b) {

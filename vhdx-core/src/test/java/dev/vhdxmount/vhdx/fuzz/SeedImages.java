@@ -1,5 +1,9 @@
 package dev.vhdxmount.vhdx.fuzz;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
+
+import dev.vhdxmount.vhdx.testkit.Bin;
 import dev.vhdxmount.vhdx.testkit.Corpus;
 import dev.vhdxmount.vhdx.testkit.LogBuilder;
 import dev.vhdxmount.vhdx.testkit.Tools;
@@ -28,8 +32,6 @@ import java.util.stream.Stream;
  * case is reproduced from its campaign seed and index alone, on a machine with the same qemu-img.
  */
 final class SeedImages {
-    private static final int MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
 
     private SeedImages() {}
 
@@ -250,16 +252,16 @@ final class SeedImages {
                 byte[] b = new byte[4096];
                 f.seek(h.start());
                 f.readFully(b);
-                System.arraycopy(ImageMap.guidBytes(new UUID(n, 2)), 0, b, 16, 16);
-                System.arraycopy(ImageMap.guidBytes(new UUID(n, 1)), 0, b, 32, 16);
-                ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(4, ImageMap.crc32c(b, 4096));
+                System.arraycopy(Bin.guid(new UUID(n, 2)), 0, b, 16, 16);
+                System.arraycopy(Bin.guid(new UUID(n, 1)), 0, b, 32, 16);
+                ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(4, Bin.checksum(b, 4096));
                 f.seek(h.start());
                 f.write(b);
             }
             for (ImageMap.Structure s : map.ofKind(ImageMap.Kind.METADATA_ITEM)) {
                 if (s.name().equals("Page 83 Data")) {
                     f.seek(s.start());
-                    f.write(ImageMap.guidBytes(new UUID(n, 3)));
+                    f.write(Bin.guid(new UUID(n, 3)));
                 }
             }
         }

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.fuzz;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -11,7 +13,6 @@ import java.util.UUID;
  * structures and of the end of the file, and plain random values.
  */
 final class Values {
-    static final long MIB = 1 << 20;
     private static final long[] SMALL = {0, 1, 2, 3, 4, 7, 8, 15, 16, 20, 32, 64, 255, 256, 511, 512, 513, 1023, 1024,
         4095, 4096, 4097, 8192, 65535, 65536};
     private static final long[] SPEC = {MIB, 2 * MIB, 3 * MIB, 32 * MIB, 128 * MIB, 256 * MIB, 512 * MIB,

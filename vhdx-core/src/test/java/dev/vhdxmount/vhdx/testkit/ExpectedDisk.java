@@ -6,9 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.NavigableMap;
 
@@ -86,7 +84,7 @@ public final class ExpectedDisk {
      * hashes every byte, so it costs about a second per GiB; for large sparse disks compare by ranges instead.
      */
     public String sha256() {
-        MessageDigest md = sha256Digest();
+        MessageDigest md = Hashes.sha256();
         byte[] buf = new byte[CHUNK];
         for (long off = 0; off < size; ) {
             int n = (int) Math.min(CHUNK, size - off);
@@ -94,23 +92,12 @@ public final class ExpectedDisk {
             md.update(buf, 0, n);
             off += n;
         }
-        return HexFormat.of().formatHex(md.digest());
+        return Hashes.hex(md);
     }
 
     /** SHA-256 (lowercase hex) of what {@code source} returns over the whole disk, for comparison with {@link #sha256()}. */
     public static String sha256(Source source, long size) throws IOException {
-        MessageDigest md = sha256Digest();
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK);
-        for (long off = 0; off < size; ) {
-            int want = (int) Math.min(CHUNK, size - off);
-            buf.clear().limit(want);
-            if (readFully(source, off, buf) < want) {
-                throw new IOException("short read at virtual offset " + off);
-            }
-            md.update(buf.array(), 0, want);
-            off += want;
-        }
-        return HexFormat.of().formatHex(md.digest());
+        return Hashes.sha256(source, size);
     }
 
     /**
@@ -180,14 +167,6 @@ public final class ExpectedDisk {
     private void checkRange(long offset, long length) {
         if (offset < 0 || length < 0 || offset + length > size) {
             throw new IllegalArgumentException("range [" + offset + ", +" + length + ") outside a disk of " + size);
-        }
-    }
-
-    private static MessageDigest sha256Digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

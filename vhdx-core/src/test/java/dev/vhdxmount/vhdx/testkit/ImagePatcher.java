@@ -7,17 +7,16 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
 
 /**
  * Changes one structure of an image copy and recomputes its CRC-32C, so that a corruption reaches the rule under
  * test instead of stopping at the checksum. Offsets are the spec's fixed ones; this class knows no parser.
  */
 public final class ImagePatcher implements AutoCloseable {
-    public static final long HEADER_1 = 64 * 1024;
-    public static final long HEADER_2 = 128 * 1024;
-    public static final long REGION_TABLE_1 = 192 * 1024;
-    public static final long REGION_TABLE_2 = 256 * 1024;
+    public static final long HEADER_1 = Layout.HEADER_1;
+    public static final long HEADER_2 = Layout.HEADER_2;
+    public static final long REGION_TABLE_1 = Layout.REGION_TABLE_1;
+    public static final long REGION_TABLE_2 = Layout.REGION_TABLE_2;
 
     private final FileChannel ch;
 
@@ -32,10 +31,7 @@ public final class ImagePatcher implements AutoCloseable {
         b.clear();
         change.accept(b);
         if (crc) {
-            b.putInt(4, 0);
-            CRC32C c = new CRC32C();
-            c.update(b.duplicate().position(0).limit(length));
-            b.putInt(4, (int) c.getValue());
+            b.putInt(4, Bin.checksum(b.array(), length));
         }
         ch.write(b.position(0).limit(length), offset);
         return this;

@@ -2,8 +2,10 @@ package dev.vhdxmount.vhdx.testkit;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Where everything of a built image lies in the file, computed from the builder's state before anything is written,
@@ -40,10 +42,13 @@ public final class Layout {
     private final NavigableMap<Long, Long> bitmapOffsets;
     private final long fileSize;
     private final long writtenFileSize;
+    private final Map<UUID, Long> metadataEntryOffsets;
+    private final Map<UUID, Long> metadataItemOffsets;
 
     Layout(long virtualSize, int blockSize, int logicalSectorSize, long batEntries, long logOffset, long logLength,
             long metadataOffset, long metadataLength, long batOffset, long batLength, List<Long> unknownRegionOffsets,
-            TreeMap<Long, Long> blockOffsets, TreeMap<Long, Long> bitmapOffsets, long fileSize, long writtenFileSize) {
+            TreeMap<Long, Long> blockOffsets, TreeMap<Long, Long> bitmapOffsets, long fileSize, long writtenFileSize,
+            Map<UUID, Long> metadataEntryOffsets, Map<UUID, Long> metadataItemOffsets) {
         this.virtualSize = virtualSize;
         this.blockSize = blockSize;
         this.logicalSectorSize = logicalSectorSize;
@@ -61,11 +66,26 @@ public final class Layout {
         this.bitmapOffsets = Collections.unmodifiableNavigableMap(bitmapOffsets);
         this.fileSize = fileSize;
         this.writtenFileSize = writtenFileSize;
+        this.metadataEntryOffsets = Map.copyOf(metadataEntryOffsets);
+        this.metadataItemOffsets = Map.copyOf(metadataItemOffsets);
     }
 
     /** §2.5: chunk ratio = 2^23 * LogicalSectorSize / BlockSize (payload blocks per sector bitmap block). */
-    static long chunkRatio(int logicalSectorSize, int blockSize) {
+    public static long chunkRatio(int logicalSectorSize, int blockSize) {
         return (1L << 23) * logicalSectorSize / blockSize;
+    }
+
+    /**
+     * §2.5: BAT entries a disk of this shape needs: a differencing disk has every chunk's sector bitmap entry, the
+     * BAT of a fixed or dynamic disk ends at its last payload entry.
+     */
+    public static long batEntries(long virtualSize, int blockSize, int logicalSectorSize, boolean hasParent) {
+        long ratio = chunkRatio(logicalSectorSize, blockSize);
+        long payload = (virtualSize + blockSize - 1) / blockSize;
+        if (hasParent) {
+            return (payload + ratio - 1) / ratio * (ratio + 1);
+        }
+        return payload == 0 ? 0 : payload + (payload - 1) / ratio;
     }
 
     public long virtualSize() {
@@ -121,6 +141,19 @@ public final class Layout {
     /** File offsets of the unknown regions, in the order they were added. */
     public List<Long> unknownRegionOffsets() {
         return unknownRegionOffsets;
+    }
+
+    /**
+     * File offset of a system metadata item's 32-byte entry in the metadata table (§2.6.1.2), or -1 when the table
+     * does not list it.
+     */
+    public long metadataEntryOffset(UUID itemId) {
+        return metadataEntryOffsets.getOrDefault(itemId, -1L);
+    }
+
+    /** File offset of a system metadata item's data (§2.6.2), or -1 when the table does not list it. */
+    public long metadataItemOffset(UUID itemId) {
+        return metadataItemOffsets.getOrDefault(itemId, -1L);
     }
 
     /** §2.5: payload block i has BAT index i + floor(i / chunkRatio). */

@@ -1,5 +1,7 @@
 package dev.vhdxmount.vhdx.testkit;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -25,7 +27,7 @@ public final class LogBuilder {
 
     private final VhdxBuilder owner;
     private UUID guid = UUID.randomUUID();
-    private long length = Bin.MIB;
+    private long length = MIB;
     private long startAt;
     private long firstSequenceNumber = 1000;
     private boolean referencedByHeader = true;
@@ -47,7 +49,7 @@ public final class LogBuilder {
 
     /** Length of the log region (§2.2.2 LogLength): a multiple of 1 MiB. Default 1 MiB. */
     public LogBuilder length(long bytes) {
-        if (bytes <= 0 || bytes % Bin.MIB != 0) {
+        if (bytes <= 0 || bytes % MIB != 0) {
             throw new IllegalArgumentException("log length must be a positive multiple of 1 MiB: " + bytes);
         }
         this.length = bytes;

@@ -33,23 +33,23 @@ final class MiniReader implements ExpectedDisk.Source {
         for (BuiltImage.LogEntryInfo e : replay) {
             apply(e.fileOffset());
         }
-        ByteBuffer rt = le(192 * 1024);
+        ByteBuffer rt = le(Layout.REGION_TABLE_1);
         Map<UUID, Long> regions = new HashMap<>();
         for (int i = 0; i < rt.getInt(8); i++) {
-            regions.put(guid(192 * 1024 + 16 + 32 * i), rt.getLong(16 + 32 * i + 16));
+            regions.put(Bin.readGuid(rt, 16 + 32 * i), rt.getLong(16 + 32 * i + 16));
         }
         this.batOffset = regions.get(VhdxBuilder.BAT_REGION);
         long md = regions.get(VhdxBuilder.METADATA_REGION);
         Map<UUID, Long> items = new HashMap<>();
         ByteBuffer mt = le(md);
         for (int i = 0; i < (mt.getShort(10) & 0xFFFF); i++) {
-            items.put(guid(md + 32 + 32 * i), md + (mt.getInt(32 + 32 * i + 16) & 0xFFFFFFFFL));
+            items.put(Bin.readGuid(mt, 32 + 32 * i), md + (mt.getInt(32 + 32 * i + 16) & 0xFFFFFFFFL));
         }
         this.blockSize = le(items.get(VhdxBuilder.FILE_PARAMETERS)).getInt(0);
         this.hasParent = (le(items.get(VhdxBuilder.FILE_PARAMETERS)).getInt(4) & 2) != 0;
         this.size = le(items.get(VhdxBuilder.VIRTUAL_DISK_SIZE)).getLong(0);
         this.sectorSize = le(items.get(VhdxBuilder.LOGICAL_SECTOR_SIZE)).getInt(0);
-        this.chunkRatio = (1L << 23) * sectorSize / blockSize;
+        this.chunkRatio = Layout.chunkRatio(sectorSize, blockSize);
     }
 
     /** §2.3.1: zero descriptors clear, data descriptors write LeadingBytes + data sector bytes 8..4091 + TrailingBytes. */
@@ -134,12 +134,5 @@ final class MiniReader implements ExpectedDisk.Source {
 
     private ByteBuffer le(long offset) {
         return ByteBuffer.wrap(file, (int) offset, file.length - (int) offset).slice().order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private UUID guid(long offset) {
-        ByteBuffer b = le(offset);
-        long msb = ((b.getInt(0) & 0xFFFFFFFFL) << 32) | ((b.getShort(4) & 0xFFFFL) << 16) | (b.getShort(6) & 0xFFFFL);
-        long lsb = b.order(ByteOrder.BIG_ENDIAN).getLong(8);
-        return new UUID(msb, lsb);
     }
 }

@@ -1,5 +1,8 @@
 package dev.vhdxmount.vhdx.testkit;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.KIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,9 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link MiniReader} to show they hold what {@link VhdxBuilder#expected} says.
  */
 class VhdxBuilderStructureTest {
-    private static final long KIB = 1024;
-    private static final long MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
     private static final UUID KNOWN = UUID.fromString("01020304-0506-0708-090a-0b0c0d0e0f10");
     /** KNOWN in the §2 GUID layout: the first three fields little-endian, the last eight bytes in order. */
     private static final String KNOWN_BYTES = "04030201060508070 90a0b0c0d0e0f10".replace(" ", "");
@@ -321,7 +321,7 @@ class VhdxBuilderStructureTest {
         }
         BuiltImage img = b.build(file("wrap.vhdx"));
         List<BuiltImage.LogEntryInfo> es = img.logEntries();
-        assertEquals(List.of(MIB - 12 * KIB, 0L, 12 * KIB),
+        assertEquals(List.of(MIB - 12L * KIB, 0L, 12L * KIB),
                 es.stream().map(BuiltImage.LogEntryInfo::logOffset).toList());
         assertTrue(es.stream().allMatch(e -> e.tail() == MIB - 12 * KIB), "Tail = the sequence's first entry");
         assertEquals(-1, b.expected().firstMismatch(new MiniReader(img.path(), es, null)));
@@ -364,7 +364,7 @@ class VhdxBuilderStructureTest {
     void differencingChainWith4KSectorsAndALogReadsAsExpected() throws IOException {
         long size = 24 * MIB;
         VhdxBuilder parent = VhdxBuilder.dynamic(size).blockSize(1 << 20).logicalSectorSize(4096);
-        parent.write(0, VhdxBuilder.pattern((int) (12 * MIB), 1)); // blocks 0..11 full of parent data
+        parent.write(0, VhdxBuilder.pattern(12 * MIB, 1)); // blocks 0..11 full of parent data
         ExpectedDisk parentWant = parent.expected();
 
         VhdxBuilder child = VhdxBuilder.differencing(size).blockSize(1 << 20).logicalSectorSize(4096)

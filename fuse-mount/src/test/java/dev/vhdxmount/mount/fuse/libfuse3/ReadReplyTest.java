@@ -31,7 +31,6 @@ import com.kenai.jffi.MemoryIO;
 import dev.vhdxmount.mount.fuse.DiskFileSystem;
 import dev.vhdxmount.mount.os.LibC;
 import dev.vhdxmount.vhdx.OpenOptions;
-import dev.vhdxmount.vhdx.VhdxDisk;
 import dev.vhdxmount.vhdx.VhdxImage;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
@@ -159,8 +158,8 @@ class ReadReplyTest {
         }
     }
 
-    private VhdxDisk open(BuiltImage image) throws Exception {
-        VhdxDisk disk = VhdxImage.open(image.path(), OpenOptions.DEFAULTS.withFileOpener(new DescriptorOpener()));
+    private VirtualDisk open(BuiltImage image) throws Exception {
+        VirtualDisk disk = VhdxImage.open(image.path(), OpenOptions.DEFAULTS.withFileOpener(new DescriptorOpener()));
         open.add(disk);
         return disk;
     }

@@ -1,0 +1,19 @@
+package dev.vhdxmount.vhdx;
+
+/** The part of a requested range that lies on the disk: the one place a read or a locate is clamped to its end. */
+final class DiskRange {
+    private DiskRange() {}
+
+    /**
+     * The number of bytes of {@code [virtualOffset, virtualOffset + length)} before the disk's end.
+     *
+     * @throws IllegalArgumentException when {@code virtualOffset} or {@code length} is negative
+     */
+    static int clamp(long diskSize, long virtualOffset, int length) {
+        if (virtualOffset < 0 || length < 0) {
+            throw new IllegalArgumentException(virtualOffset < 0 ? "negative offset " + virtualOffset
+                    : "negative length " + length);
+        }
+        return (int) Math.min(length, Math.max(0, diskSize - virtualOffset));
+    }
+}
