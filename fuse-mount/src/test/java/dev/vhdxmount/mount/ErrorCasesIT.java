@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.vhdxmount.mount.cli.ExitCode;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 
 /**
  * Every error a user meets before a mount works: one line on stderr that says what and what next, no stack trace,
@@ -226,7 +227,7 @@ class ErrorCasesIT extends GptDiskMountTest {
                         + disk.vhdx() + "' '" + mnt + "'; sha256sum '" + mnt + "/disk.raw'; fusermount -u '" + mnt
                         + "'"));
         assertEquals(0, r.exitCode(), r.toString());
-        assertTrue(r.stdout().startsWith(MountIt.sha256(disk.expected()) + " "), r.stdout());
+        assertTrue(r.stdout().startsWith(Hashes.sha256(disk.expected()) + " "), r.stdout());
         assertTrue(read(log).contains("serving through libfuse 2 through jnr-fuse"), read(log));
     }
 

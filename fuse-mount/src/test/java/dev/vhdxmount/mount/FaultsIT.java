@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
 /**
@@ -31,7 +33,6 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  */
 @Timeout(300)
 class FaultsIT extends MountTest {
-    private static final int MIB = 1 << 20;
     /** Blocks 0-47 hold data, 48-63 are not allocated; blocks lie in the file in BAT order. */
     private static final int WRITTEN_BLOCKS = 48;
 
@@ -105,7 +106,7 @@ class FaultsIT extends MountTest {
         Files.delete(image.path());
         assertFalse(Files.exists(image.path()));
         assertTrue(MountIt.shOk("ls -l /proc/" + p.pid() + "/fd").contains(image.path() + " (deleted)"));
-        assertEquals(want.sha256(), MountIt.sha256(mnt.resolve("disk.raw")), "the whole disk, after the delete");
+        assertEquals(want.sha256(), Hashes.sha256(mnt.resolve("disk.raw")), "the whole disk, after the delete");
         assertStillServing(p);
         MountIt.shOk("kill -TERM " + p.pid());
         assertEquals(0, p.waitFor(), "SIGTERM: " + Files.readString(dir.resolve("err")));

@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,7 +27,6 @@ import dev.vhdxmount.mount.cli.ExitCode;
  */
 @Timeout(120)
 class HungStorageIT extends MountTest {
-    private static final int MIB = 1 << 20;
     private SlowStorage storage;
     private Path raw;
     private Path image;

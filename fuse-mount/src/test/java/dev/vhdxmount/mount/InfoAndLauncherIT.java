@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import dev.vhdxmount.mount.cli.ExitCode;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
 /** vhdx-info, the 4096-byte-sector advice at mount time, and the launcher scripts. */
@@ -121,7 +122,7 @@ class InfoAndLauncherIT extends GptDiskMountTest {
         assertEquals(Path.of("/"), Files.readSymbolicLink(Path.of("/proc/" + pid + "/cwd")), "no folder held busy");
         String[] stat = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceFirst(".*\\) ", "").split(" ");
         assertEquals(String.valueOf(pid), stat[3], "the server leads a session of its own");
-        assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(mnt.resolve("disk.raw")));
+        assertEquals(Hashes.sha256(disk.expected()), Hashes.sha256(mnt.resolve("disk.raw")));
         MountIt.shOk("fusermount -u '" + mnt + "'");
         MountIt.awaitGone(mnt);
         assertTrue(servers.get(0).onExit().get(20, java.util.concurrent.TimeUnit.SECONDS) != null);

@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,7 +43,6 @@ import dev.vhdxmount.mount.cli.ExitCode;
  */
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
 class LoadIT extends MountTest {
-    private static final int MIB = 1 << 20;
     private static final int READERS = 8;
     private static final int MIN_READ = 4096;
     private static final int MAX_READ = 4 * MIB;

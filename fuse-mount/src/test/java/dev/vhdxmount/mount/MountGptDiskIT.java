@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.mount.session.MountPoints;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 
 /**
  * Mounts qemu-img's VHDX of a GPT disk with an ext4 partition for real and uses disk.raw as people do; the whole
@@ -36,7 +37,7 @@ class MountGptDiskIT extends GptDiskMountTest {
     @ValueSource(strings = {"3", "2"})
     void theMountServesTheDiskAsPeopleUseItAndLeavesNothingBehind(String libfuse) throws Exception {
         Path image = disk.vhdx();
-        String imageHash = MountIt.sha256(image);
+        String imageHash = Hashes.sha256(image);
         FileTime imageTime = Files.getLastModifiedTime(image);
         MountIt.Result mounted = MountIt.cli(Map.of(), "--libfuse", libfuse, image.toString(), mnt.toString())
                 .expect(ExitCode.OK);
@@ -59,7 +60,7 @@ class MountGptDiskIT extends GptDiskMountTest {
         assertEquals("512", Files.readString(Path.of("/sys/class/bdi", device, "read_ahead_kb")).trim());
 
         // the same bytes as qemu-img's own conversion
-        assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(diskRaw));
+        assertEquals(Hashes.sha256(disk.expected()), Hashes.sha256(diskRaw));
         compareRandomReads(diskRaw, disk.expected());
 
         // partitions, and a file inside the ext4 one
@@ -90,7 +91,7 @@ class MountGptDiskIT extends GptDiskMountTest {
             assertEquals(0, entries.count());
         }
         // the image was opened read-only and never written
-        assertEquals(imageHash, MountIt.sha256(image));
+        assertEquals(imageHash, Hashes.sha256(image));
         assertEquals(imageTime, Files.getLastModifiedTime(image));
     }
 
@@ -141,7 +142,7 @@ class MountGptDiskIT extends GptDiskMountTest {
             Process p = MountIt.start(Map.of(), dir.resolve("out"), dir.resolve("err"), "-f", "-v", "--log-file",
                     log.toString(), disk.vhdx().toString(), mnt.toString());
             awaitDiskRaw(p);
-            assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(mnt.resolve("disk.raw")));
+            assertEquals(Hashes.sha256(disk.expected()), Hashes.sha256(mnt.resolve("disk.raw")));
             MountIt.shOk(unmount + " '" + mnt + "'");
             assertEquals(0, p.waitFor(), unmount + ": " + Files.readString(dir.resolve("err")));
             MountIt.awaitGone(mnt);
@@ -175,7 +176,7 @@ class MountGptDiskIT extends GptDiskMountTest {
         }
         assertTrue(!MountIt.isMounted(mnt), "detached from the mount table");
         assertTrue(p.isAlive(), "still serving the loop device");
-        assertEquals(MountIt.sha256(disk.expected()), MountIt.sha256(Path.of(loop)), "the loop device still reads");
+        assertEquals(Hashes.sha256(disk.expected()), Hashes.sha256(Path.of(loop)), "the loop device still reads");
         MountIt.shOk("losetup -d " + loop);
         assertEquals(0, p.waitFor(), Files.readString(dir.resolve("err")));
         assertTrue(Files.readString(dir.resolve("err")).contains("is busy"), Files.readString(dir.resolve("err")));

@@ -28,6 +28,7 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 import dev.vhdxmount.mount.session.MountPoints;
+import dev.vhdxmount.vhdx.testkit.Tools;
 
 /**
  * Shared by the *IT tests: run the real command line (the shaded jar) and shell tools, and look at what a mount left.
@@ -43,9 +44,7 @@ final class MountIt {
     private MountIt() {}
 
     static void assumeFuse() {
-        boolean ci = System.getenv("CI") != null && !System.getenv("CI").isEmpty()
-                && !System.getenv("CI").equalsIgnoreCase("false");
-        Assumptions.assumeTrue(ci || Files.exists(Path.of("/dev/fuse")),
+        Assumptions.assumeTrue(Tools.inCi() || Files.exists(Path.of("/dev/fuse")),
                 "no /dev/fuse here and CI is not set: skipping the tests that mount");
     }
 
@@ -123,21 +122,6 @@ final class MountIt {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-            while (channel.read(buffer) >= 0) {
-                buffer.flip();
-                digest.update(buffer);
-                buffer.clear();
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.BuiltImage;
 import dev.vhdxmount.vhdx.testkit.Corpus;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
 /**
@@ -24,12 +26,11 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  */
 @Timeout(300)
 class NeverWritesIT extends MountTest {
-    private static final int MIB = 1 << 20;
 
     /** What would show a write: the content, and both times (ctime also moves on chmod, truncate, rename). */
     record FileState(String sha256, long size, FileTime mtime, FileTime ctime) {
         static FileState of(Path file) throws IOException {
-            return new FileState(MountIt.sha256(file), Files.size(file), Files.getLastModifiedTime(file),
+            return new FileState(Hashes.sha256(file), Files.size(file), Files.getLastModifiedTime(file),
                     (FileTime) Files.getAttribute(file, "unix:ctime"));
         }
     }
@@ -71,7 +72,7 @@ class NeverWritesIT extends MountTest {
             assertTrue(f.readOnly(), "fd " + f.fd() + " of " + f.target() + " has flags 0" + Integer.toOctalString(
                     f.flags()) + ": not O_RDONLY");
         }
-        assertEquals(wantSha256, MountIt.sha256(mnt.resolve("disk.raw")), "disk.raw after log replay");
+        assertEquals(wantSha256, Hashes.sha256(mnt.resolve("disk.raw")), "disk.raw after log replay");
 
         MountIt.shOk("fusermount -u '" + mnt + "'");
         MountIt.awaitGone(mnt);

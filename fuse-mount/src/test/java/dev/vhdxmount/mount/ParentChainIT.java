@@ -1,5 +1,7 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 import dev.vhdxmount.vhdx.testkit.Tools;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
@@ -33,8 +36,6 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  */
 @Timeout(600)
 class ParentChainIT extends MountTest {
-    private static final int MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
 
     /** A built chain: the top image, every file of it, and what the top must read as. */
     record Chain(Path top, List<Path> files, ExpectedDisk want) {}
@@ -86,7 +87,7 @@ class ParentChainIT extends MountTest {
             assertFalse(open.isEmpty(), f + " is open");
             assertTrue(open.stream().allMatch(MountIt.OpenFile::readOnly), f + ": " + open);
         }
-        assertEquals(chain.want().sha256(), MountIt.sha256(mnt.resolve("disk.raw")), "the chain's disk");
+        assertEquals(chain.want().sha256(), Hashes.sha256(mnt.resolve("disk.raw")), "the chain's disk");
         MountIt.shOk("fusermount -u '" + mnt + "'");
         MountIt.awaitGone(mnt);
         for (int i = 0; i < chain.files().size(); i++) {

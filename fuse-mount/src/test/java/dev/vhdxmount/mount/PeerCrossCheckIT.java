@@ -1,5 +1,7 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.GIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.Timeout;
 import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.Corpus;
 import dev.vhdxmount.vhdx.testkit.ExpectedDisk;
+import dev.vhdxmount.vhdx.testkit.Hashes;
 import dev.vhdxmount.vhdx.testkit.Tools;
 import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
@@ -39,8 +42,6 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  */
 @Timeout(900)
 class PeerCrossCheckIT extends MountTest {
-    private static final int MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
     private static final Path REPORT = Path.of("target", "peer-report.txt");
 
     private Path peer;
@@ -135,9 +136,9 @@ class PeerCrossCheckIT extends MountTest {
         Path image = TruncatedImageIT.corpusImage(file, dir.resolve("log-replay.vhdx"));
         Corpus.Image entry = Corpus.images().stream().filter(i -> i.file().equals(file)).findFirst().orElseThrow();
         MountIt.cli(image.toString(), mnt.toString()).expect(ExitCode.OK);
-        String ours = MountIt.sha256(mnt.resolve("disk.raw"));
+        String ours = Hashes.sha256(mnt.resolve("disk.raw"));
         MountIt.shOk("vhdimount '" + image + "' '" + peer + "' >/dev/null");
-        String theirs = MountIt.sha256(peer.resolve("vhdi1"));
+        String theirs = Hashes.sha256(peer.resolve("vhdi1"));
         assertEquals(entry.rawSha256(), ours, "vhdx-mount replays the log");
         record(file + ": vhdx-mount " + ours + (theirs.equals(ours) ? ", vhdimount agrees" : ", vhdimount " + theirs
                 + (entry.notes().contains(theirs) ? " (the content before log replay: the log is ignored)" : "")));

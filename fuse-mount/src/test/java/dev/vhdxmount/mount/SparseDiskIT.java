@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -47,7 +48,6 @@ class SparseDiskIT extends MountTest {
         assertEquals(0, copy.exitCode(), "cat | cmp: " + copy);
     }
 
-    private static final long MIB = 1 << 20;
 
     /** The bytes that dd reads of {@code file} at {@code offset}, one read of {@code length} bytes. */
     private byte[] range(Path file, long offset, long length, String flags) throws IOException {

@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -33,7 +34,6 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  */
 @Timeout(300)
 class StorageErrorsIT extends MountTest {
-    private static final int MIB = 1 << 20;
     private static final int EIO = 5;
     private static final int ENXIO = 6;
 

@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,7 +34,6 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  */
 @Timeout(300)
 class TruncatedImageIT extends MountTest {
-    private static final int MIB = 1 << 20;
     static final String CORPUS_TRUNCATED = "metal-tools/MSEdge-Win10_preview_truncated.vhdx.gz";
 
     /** The corpus image {@code file} (a MANIFEST.tsv path) decompressed to the sparse file {@code target}. */

@@ -16,8 +16,9 @@ final class DiskAdvice {
         if (logicalSectorSize == 512) {
             return null;
         }
-        return "this disk has " + logicalSectorSize + "-byte logical sectors: attach it with " + Shell.command("losetup",
-                "-r", "--sector-size", String.valueOf(logicalSectorSize), "-f", "--show", diskRaw) + " (a loop device"
-                + " defaults to 512-byte sectors, which misplaces the partitions)";
+        String losetup = Shell.command("losetup", "-r", "--sector-size", String.valueOf(logicalSectorSize), "-f",
+                "--show", diskRaw);
+        return "this disk has " + logicalSectorSize + "-byte logical sectors: attach it with " + losetup
+                + " (a loop device defaults to 512-byte sectors, which misplaces the partitions)";
     }
 }

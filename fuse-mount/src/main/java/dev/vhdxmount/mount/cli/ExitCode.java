@@ -21,7 +21,10 @@ public final class ExitCode {
         };
     }
 
-    /** Mounted and later unmounted cleanly (by {@code fusermount -u}, {@code umount}, SIGINT or SIGTERM); info printed. */
+    /**
+     * Mounted and later unmounted cleanly (by {@code fusermount -u}, {@code umount}, SIGINT or SIGTERM); info
+     * printed.
+     */
     public static final int OK = 0;
     /** An unexpected internal error (a bug): the message says so; {@code -v} shows the stack trace. */
     public static final int SOFTWARE = 1;
@@ -31,7 +34,7 @@ public final class ExitCode {
     public static final int IMAGE_UNREADABLE = 3;
     /** The image is not a VHDX file; the message says what it looks like where that is easy (VHD, qcow2, raw). */
     public static final int NOT_VHDX = 4;
-    /** The image is a VHDX but corrupt or truncated; the message is the reader's (structure, offset, expected/found). */
+    /** The image is a VHDX but corrupt or truncated; the message is the reader's (structure, offset, what it found). */
     public static final int CORRUPT_IMAGE = 5;
     /** The image is a valid VHDX that uses something this reader does not support. */
     public static final int UNSUPPORTED_IMAGE = 6;

@@ -31,12 +31,14 @@ final class Images {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             channel.size();
         } catch (NoSuchFileException e) {
-            throw new CliError(ExitCode.IMAGE_UNREADABLE, shown + ": no such file (the " + what + " does not exist)", e);
+            throw new CliError(ExitCode.IMAGE_UNREADABLE, shown + ": no such file (the " + what + " does not exist)",
+                    e);
         } catch (AccessDeniedException e) {
             throw new CliError(ExitCode.IMAGE_UNREADABLE,
                     shown + ": permission denied (the " + what + " is not readable by this user)", e);
         } catch (IOException e) {
-            throw new CliError(ExitCode.IMAGE_UNREADABLE, shown + ": cannot read the " + what + ": " + IoReasons.reason(e), e);
+            throw new CliError(ExitCode.IMAGE_UNREADABLE, shown + ": cannot read the " + what + ": "
+                    + IoReasons.reason(e), e);
         }
     }
 
@@ -66,10 +68,9 @@ final class Images {
         if (e instanceof VhdxFormatException.Unsupported) {
             return new CliError(ExitCode.UNSUPPORTED_IMAGE, where, e);
         }
-        if (e instanceof VhdxFormatException.ParentNotFound) {
-            return new CliError(ExitCode.PARENT_NOT_FOUND,
-                    where + (options.parents().isEmpty() && !where.contains("--parent")
-                            ? " (name the parent with --parent PATH)" : ""), e);
+        if (e instanceof VhdxFormatException.ParentNotFound p) {
+            return new CliError(ExitCode.PARENT_NOT_FOUND, where + (p.namingTheParentHelps()
+                    ? " (name the parent with --parent PATH)" : ""), e);
         }
         if (e instanceof VhdxFormatException.Truncated) {
             return new CliError(ExitCode.CORRUPT_IMAGE, where + (options.allowTruncated() ? ""

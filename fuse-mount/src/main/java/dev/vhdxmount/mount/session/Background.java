@@ -1,5 +1,8 @@
 package dev.vhdxmount.mount.session;
 
+import static dev.vhdxmount.mount.session.MountFailure.Kind.INTERNAL;
+import static dev.vhdxmount.mount.session.MountFailure.Kind.MOUNT_FAILED;
+
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -83,7 +86,7 @@ public final class Background {
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
         } catch (IOException e) {
-            throw new MountFailure(MountFailure.Kind.INTERNAL, "cannot start the serving process (" + command.get(0) + "): "
+            throw new MountFailure(INTERNAL, "cannot start the serving process (" + command.get(0) + "): "
                     + e.getMessage(), e);
         }
         // Ctrl-C while waiting: the child has left our session, so end it here (it unmounts if it got that far)
@@ -109,15 +112,15 @@ public final class Background {
             int status = child.waitFor();
             Runtime.getRuntime().removeShutdownHook(stopChild);
             if (status == 0) {
-                throw new MountFailure(MountFailure.Kind.MOUNT_FAILED, "the serving process ended before the mount was"
+                throw new MountFailure(MOUNT_FAILED, "the serving process ended before the mount was"
                         + " ready");
             }
             return status;
         } catch (IOException e) {
-            throw new MountFailure(MountFailure.Kind.INTERNAL, "lost contact with the serving process: " + e.getMessage(), e);
+            throw new MountFailure(INTERNAL, "lost contact with the serving process: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new MountFailure(MountFailure.Kind.INTERNAL, "interrupted while waiting for the mount", e);
+            throw new MountFailure(INTERNAL, "interrupted while waiting for the mount", e);
         }
     }
 

@@ -25,7 +25,8 @@ final class FuseConnection {
     private static boolean mountFusectl() {
         try {
             Process p = new ProcessBuilder("mount", "-t", "fusectl", "fusectl", CONNECTIONS.toString())
-                    .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
             String said = new String(p.getInputStream().readAllBytes()).trim();
             if (p.waitFor() != 0) {

@@ -1,5 +1,7 @@
 package dev.vhdxmount.mount.session;
 
+import static dev.vhdxmount.mount.session.MountFailure.Kind.FUSE_UNAVAILABLE;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -31,18 +33,19 @@ public final class FuseEnvironment {
      */
     public static void checkDevice() throws MountFailure {
         if (!Files.exists(DEVICE)) {
-            throw new MountFailure(MountFailure.Kind.FUSE_UNAVAILABLE, DEVICE + " does not exist: load the FUSE kernel module"
-                    + " (modprobe fuse); in a container, start it with --device /dev/fuse --cap-add SYS_ADMIN");
+            throw new MountFailure(FUSE_UNAVAILABLE, DEVICE + " does not exist: load the FUSE kernel"
+                    + " module (modprobe fuse); in a container, start it with --device /dev/fuse --cap-add SYS_ADMIN");
         }
-        try (FileChannel ignored = FileChannel.open(DEVICE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            // usable
+        try {
+            FileChannel.open(DEVICE, StandardOpenOption.READ, StandardOpenOption.WRITE).close();
         } catch (AccessDeniedException e) {
-            throw new MountFailure(MountFailure.Kind.FUSE_UNAVAILABLE, DEVICE + " is not readable and writable by user "
+            throw new MountFailure(FUSE_UNAVAILABLE, DEVICE + " is not readable and writable by user "
                     + System.getProperty("user.name") + ": run as root, or let users open it (chmod 0666 " + DEVICE
                     + ", the usual setting)", e);
         } catch (IOException e) {
-            throw new MountFailure(MountFailure.Kind.FUSE_UNAVAILABLE, DEVICE + " cannot be opened: " + IoReasons.reason(e)
-                    + "; in a container, start it with --device /dev/fuse --cap-add SYS_ADMIN", e);
+            throw new MountFailure(FUSE_UNAVAILABLE, DEVICE + " cannot be opened: "
+                    + IoReasons.reason(e) + "; in a container, start it with --device /dev/fuse --cap-add SYS_ADMIN",
+                    e);
         }
     }
 
@@ -58,16 +61,17 @@ public final class FuseEnvironment {
     }
 
     /** {@link #chooseBinding(FuseBinding)} with the libraries probed by {@code probe} (null: it loads). */
-    static FuseBinding chooseBinding(FuseBinding requested, Function<FuseBinding, Throwable> probe) throws MountFailure {
+    static FuseBinding chooseBinding(FuseBinding requested, Function<FuseBinding, Throwable> probe)
+            throws MountFailure {
         if (requested != null) {
             Throwable failure = probe.apply(requested);
             if (failure instanceof UnsupportedLibfuse) {
-                throw new MountFailure(MountFailure.Kind.FUSE_UNAVAILABLE, failure.getMessage() + ": serve through "
+                throw new MountFailure(FUSE_UNAVAILABLE, failure.getMessage() + ": serve through "
                         + otherThan(requested).library + " instead (--libfuse " + otherThan(requested).version
                         + "), or use a vhdx-mount release that knows it", failure);
             }
             if (failure != null) {
-                throw new MountFailure(MountFailure.Kind.FUSE_UNAVAILABLE, requested.library + " cannot be loaded: install it ("
+                throw new MountFailure(FUSE_UNAVAILABLE, requested.library + " cannot be loaded: install it ("
                         + requested.install + ") [" + firstLine(failure.getMessage()) + "]", failure);
             }
             return requested;
@@ -91,11 +95,11 @@ public final class FuseEnvironment {
                     .append(firstLine(failure.getMessage()));
         }
         if (unsupported != null) {
-            throw new MountFailure(MountFailure.Kind.FUSE_UNAVAILABLE, unsupported.getMessage() + ", and libfuse 2 cannot be"
+            throw new MountFailure(FUSE_UNAVAILABLE, unsupported.getMessage() + ", and libfuse 2 cannot be"
                     + " loaded: install libfuse 2 (" + FuseBinding.LIBFUSE2.install + "), or use a vhdx-mount release"
                     + " that knows this libfuse 3 [" + failures + "]", unsupported);
         }
-        throw new MountFailure(MountFailure.Kind.FUSE_UNAVAILABLE, "neither libfuse 3 nor libfuse 2 can be loaded: install one ("
+        throw new MountFailure(FUSE_UNAVAILABLE, "neither libfuse 3 nor libfuse 2 can be loaded: install one ("
                 + FuseBinding.LIBFUSE3.install + ") [" + failures + "]", first);
     }
 

@@ -1,5 +1,7 @@
 package dev.vhdxmount.mount.session;
 
+import static dev.vhdxmount.mount.session.MountFailure.Kind.BAD_MOUNTPOINT;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
@@ -60,13 +62,13 @@ public final class MountPoints {
                 checkAlive(path);
             }
         } catch (NoSuchFileException e) {
-            throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT,
+            throw new MountFailure(BAD_MOUNTPOINT,
                     "mountpoint " + path + " does not exist (create it first: " + Shell.command("mkdir", "-p",
                             path.toString()) + ")", e);
         } catch (IOException e) {
             if (clearStale && isNotConnected(e)) {
                 if (!Unmounter.unmount(path)) {
-                    throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT, "mountpoint " + path + " is a stale FUSE mount and"
+                    throw new MountFailure(BAD_MOUNTPOINT, "mountpoint " + path + " is a stale FUSE mount and"
                             + " unmounting it failed: try " + Shell.command("fusermount", "-u", path.toString())
                             + " (or " + Shell.command("umount", "-l", path.toString()) + " as root)", e);
                 }
@@ -76,25 +78,25 @@ public final class MountPoints {
             }
             Optional<MountEntry> mounted = findMount(path);
             if (mounted.map(MountEntry::isFuse).orElse(false) || isNotConnected(e)) {
-                throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT, staleMessage(path), e);
+                throw new MountFailure(BAD_MOUNTPOINT, staleMessage(path), e);
             }
-            throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT,
+            throw new MountFailure(BAD_MOUNTPOINT,
                     "mountpoint " + path + " cannot be accessed: " + IoReasons.reason(e), e);
         }
         if (!attributes.isDirectory()) {
-            throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT, "mountpoint " + path + " is not a directory");
+            throw new MountFailure(BAD_MOUNTPOINT, "mountpoint " + path + " is not a directory");
         }
         Path real;
         try {
             real = path.toRealPath();
         } catch (IOException e) {
-            throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT,
+            throw new MountFailure(BAD_MOUNTPOINT,
                     "mountpoint " + path + " cannot be accessed: " + IoReasons.reason(e), e);
         }
         Optional<MountEntry> mounted = findMount(real);
         if (mounted.isPresent()) {
             MountEntry m = mounted.get();
-            throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT, "mountpoint " + path + " is already mounted (" + m.fsType()
+            throw new MountFailure(BAD_MOUNTPOINT, "mountpoint " + path + " is already mounted (" + m.fsType()
                     + " from " + m.source() + "): unmount it first with " + (m.isFuse()
                     ? Shell.command("fusermount", "-u", path.toString()) : Shell.command("umount", path.toString()))
                     + ", or choose another directory");
@@ -103,12 +105,12 @@ public final class MountPoints {
             try (Stream<Path> entries = Files.list(real)) {
                 List<String> names = entries.limit(3).map(p -> p.getFileName().toString()).toList();
                 if (!names.isEmpty()) {
-                    throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT, "mountpoint " + path + " is not empty (it holds "
+                    throw new MountFailure(BAD_MOUNTPOINT, "mountpoint " + path + " is not empty (it holds "
                             + String.join(", ", names) + (names.size() == 3 ? ", ..." : "")
                             + "): use an empty directory, or pass -o nonempty to hide its contents while mounted");
                 }
             } catch (IOException e) {
-                throw new MountFailure(MountFailure.Kind.BAD_MOUNTPOINT,
+                throw new MountFailure(BAD_MOUNTPOINT,
                         "mountpoint " + path + " cannot be listed: " + IoReasons.reason(e), e);
             }
         }

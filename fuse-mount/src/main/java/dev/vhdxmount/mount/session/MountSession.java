@@ -1,5 +1,7 @@
 package dev.vhdxmount.mount.session;
 
+import static dev.vhdxmount.mount.session.MountFailure.Kind.MOUNT_FAILED;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,19 +58,20 @@ public final class MountSession {
     /**
      * Waits until the kernel has connected and disk.raw is visible under the mountpoint.
      *
-     * @throws MountFailure {@link MountFailure.Kind#MOUNT_FAILED} when libfuse gave up first (it has printed why) or time ran out
+     * @throws MountFailure {@link MountFailure.Kind#MOUNT_FAILED} when libfuse gave up first (it has printed why) or
+     *                      time ran out
      */
     public void awaitReady(Duration timeout) throws MountFailure, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!initialised.await(20, TimeUnit.MILLISECONDS)) {
             if (!loop.isAlive()) {
-                throw new MountFailure(MountFailure.Kind.MOUNT_FAILED, "libfuse could not mount on " + mountPoint
+                throw new MountFailure(MOUNT_FAILED, "libfuse could not mount on " + mountPoint
                         + " (its message is above; status " + loopResult + "); in a container FUSE needs"
                         + " --device /dev/fuse and --cap-add SYS_ADMIN");
             }
             if (System.nanoTime() > deadline) {
                 Unmounter.unmount(mountPoint);
-                throw new MountFailure(MountFailure.Kind.MOUNT_FAILED, "the FUSE mount on " + mountPoint + " did not come up within "
+                throw new MountFailure(MOUNT_FAILED, "the FUSE mount on " + mountPoint + " did not come up within "
                         + timeout.toSeconds() + " s");
             }
         }
@@ -76,7 +79,7 @@ public final class MountSession {
         Path diskRaw = mountPoint.resolve(DiskFileSystem.DISK_FILE);
         if (!Files.isRegularFile(diskRaw)) {
             Unmounter.unmount(mountPoint);
-            throw new MountFailure(MountFailure.Kind.MOUNT_FAILED, "mounted on " + mountPoint + ", but " + diskRaw
+            throw new MountFailure(MOUNT_FAILED, "mounted on " + mountPoint + ", but " + diskRaw
                     + " is not visible there");
         }
         String pendingStop;

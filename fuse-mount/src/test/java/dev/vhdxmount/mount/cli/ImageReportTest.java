@@ -1,5 +1,6 @@
 package dev.vhdxmount.mount.cli;
 
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +21,6 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
 /** vhdx-info's report of a dirty differencing child over a base, as text and as JSON. */
 class ImageReportTest {
-    private static final int MIB = 1 << 20;
 
     @TempDir
     Path tmp;

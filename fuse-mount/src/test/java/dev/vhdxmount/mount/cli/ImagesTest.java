@@ -57,17 +57,21 @@ class ImagesTest {
         assertTrue(!allowed.getMessage().contains("--allow-truncated"), allowed.getMessage());
     }
 
+    /** The core says whether naming the parent could help (not where --parent named it already). */
     @Test
-    void parentNotFoundSuggestsParentUnlessGiven() {
-        CliError e = describe(new VhdxFormatException.ParentNotFound("parent base.vhdx: tried ./base.vhdx (missing)"));
+    void parentNotFoundSuggestsParentWhereTheCoreSaysItHelps() {
+        List<VhdxFormatException.ParentNotFound.Attempt> tried = List.of(
+                new VhdxFormatException.ParentNotFound.Attempt("./base.vhdx", "relative_path base.vhdx", "missing"));
+        CliError e = describe(new VhdxFormatException.ParentNotFound("parent base.vhdx: tried ./base.vhdx (missing)",
+                IMAGE, tried, true));
         assertEquals(ExitCode.PARENT_NOT_FOUND, e.exitCode());
-        assertTrue(e.getMessage().contains("--parent PATH"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (name the parent with --parent PATH)"), e.getMessage());
+        assertEquals(1, e.getMessage().split("--parent", -1).length - 1, "the hint once: " + e.getMessage());
         CliError named = Images.describe(IMAGE, OpenOptions.DEFAULTS.withParents(List.of(Path.of("/b.vhdx"))),
-                new VhdxFormatException.ParentNotFound("parent /b.vhdx: DataWriteGuid does not match"));
+                new VhdxFormatException.ParentNotFound("parent /b.vhdx: DataWriteGuid does not match", IMAGE,
+                        List.of(new VhdxFormatException.ParentNotFound.Attempt("/b.vhdx", "named with --parent",
+                                "DataWriteGuid does not match")), false));
         assertTrue(!named.getMessage().contains("--parent PATH"), named.getMessage());
-        CliError hinted = describe(new VhdxFormatException.ParentNotFound("child.vhdx: parent not found; tried: "
-                + "./base.vhdx (relative_path base.vhdx): no such file. Name the parent with --parent PATH"));
-        assertEquals(1, hinted.getMessage().split("--parent", -1).length - 1, "the hint once: " + hinted.getMessage());
     }
 
     @Test

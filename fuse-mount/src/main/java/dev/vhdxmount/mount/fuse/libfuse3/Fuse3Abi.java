@@ -13,10 +13,10 @@ import dev.vhdxmount.mount.fuse.UnsupportedLibfuse;
  * after the first of a {@code fuse_bufvec} moved). The release is read from the library itself
  * ({@code fuse_pkgversion()}, which says 3.14.0 or 3.14.1 where {@code fuse_version()} says 314 for both).
  *
- * <p>Each constant covers the releases from its {@link #first} up to the next constant's; the last one ends with
- * {@link #NEWEST_KNOWN_MINOR}. A release outside that range is not guessed at ({@link UnsupportedLibfuse}): a structure it
- * changed would be written wrongly, silently. {@code Fuse3LayoutTest} checks the installed release's constant against
- * its C headers.
+ * <p>Each constant covers the releases from its first one (3.minor.hotfix) up to the next constant's; the last one
+ * ends with {@link #NEWEST_KNOWN_MINOR}. A release outside that range is not guessed at ({@link UnsupportedLibfuse}):
+ * a structure it changed would be written wrongly, silently. {@code Fuse3LayoutTest} checks the installed release's
+ * constant against its C headers.
  */
 enum Fuse3Abi {
     /** 3.10: no {@code noflush} bit yet. */

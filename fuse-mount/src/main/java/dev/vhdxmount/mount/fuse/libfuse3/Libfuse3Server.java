@@ -165,7 +165,8 @@ public final class Libfuse3Server implements FuseServer {
         register(OP_DESTROY, Fuse3Library.Destroy.class, (Fuse3Library.Destroy) userdata -> log.debug(
                 "FUSE session destroyed"));
         register(OP_LOOKUP, Fuse3Library.Lookup.class, (Fuse3Library.Lookup) this::lookup);
-        register(OP_FORGET, Fuse3Library.Forget.class, (Fuse3Library.Forget) (req, ino, n) -> fuse.fuse_reply_none(req));
+        register(OP_FORGET, Fuse3Library.Forget.class,
+                (Fuse3Library.Forget) (req, ino, n) -> fuse.fuse_reply_none(req));
         register(OP_GETATTR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::getattr);
         register(OP_OPEN, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::open);
         register(OP_READ, Fuse3Library.ReadOp.class, (Fuse3Library.ReadOp) this::read);
@@ -287,8 +288,8 @@ public final class Libfuse3Server implements FuseServer {
     /**
      * The serving threads of one session, and their watchdog: a read that has waited on the storage for longer than
      * the timeout is answered EIO in its thread's place, and a new thread takes that one's place, so that a hung
-     * storage leaves neither the reader nor the mount waiting for ever. The displaced thread ends once its read returns,
-     * without replying.
+     * storage leaves neither the reader nor the mount waiting for ever. The displaced thread ends once its read
+     * returns, without replying.
      */
     private final class Pool {
         private final long session;

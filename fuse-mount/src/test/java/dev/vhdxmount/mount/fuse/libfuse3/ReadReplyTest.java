@@ -7,6 +7,8 @@ import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_FD_SEEK;
 import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_FLAGS;
 import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_IS_FD;
 import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_SIZE;
+import static dev.vhdxmount.vhdx.testkit.Sizes.KIB;
+import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -45,8 +47,6 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  * from the test-only builder, opened with real descriptors ({@link DescriptorOpener}).
  */
 class ReadReplyTest {
-    private static final int MIB = 1 << 20;
-    private static final int KIB = 1024;
     private static final MemoryIO MEMORY = MemoryIO.getInstance();
     /** Shared by every reply maker, as the server's threads share it. */
     private static final long ZEROS = ReadReply.allocateZeros();
