@@ -5,19 +5,26 @@
 #
 # docs/docker.md has the details; scripts/docker-test.sh builds and tests it end to end.
 #
-# BASE_IMAGE: any Debian bookworm image (debian:bookworm-slim, or a local one made with debootstrap, as
-# scripts/docker-test.sh does where Docker Hub cannot be reached). Packages come from that image's own apt sources.
+# BASE_IMAGE: a Debian 12 or 13 image (debian:bookworm-slim, debian:trixie-slim, or a local one made with
+# debootstrap, as scripts/docker-test.sh does where Docker Hub cannot be reached). Packages come from that image's own
+# apt sources.
 ARG BASE_IMAGE=debian:bookworm-slim
 
 # What both stages share: the JRE, FUSE (libfuse 2 for jnr-fuse, fusermount from fuse3) and the tools to look inside
 # disk.raw (losetup, mount, fdisk/sfdisk, e2fsck/debugfs). Installed once; the build stage adds the JDK on top.
+# Two package names differ between releases: the JRE is that of the release's default Java if that is 17 or newer
+# (21 on Debian 13), else 17; libfuse 2 is libfuse2t64 since the 64-bit time_t transition (Debian 13), libfuse2 before.
 FROM ${BASE_IMAGE} AS jre
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 # slim images drop man pages, but the JDK/JRE postinst scripts register man pages with update-alternatives
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
+ && java=$(apt-cache depends default-jre-headless \
+      | sed -n 's/^ *Depends: openjdk-\([0-9]*\)-jre-headless$/\1/p' | head -n 1) \
+ && if [ "${java:-0}" -lt 17 ]; then java=17; fi \
+ && if apt-cache show libfuse2t64 >/dev/null 2>&1; then libfuse2=libfuse2t64; else libfuse2=libfuse2; fi \
  && apt-get install -y --no-install-recommends \
-      openjdk-17-jre-headless fuse3 libfuse2 util-linux mount fdisk e2fsprogs \
+      "openjdk-$java-jre-headless" fuse3 "$libfuse2" util-linux mount fdisk e2fsprogs \
  && rm -rf /var/lib/apt/lists/*
 
 FROM jre AS build
@@ -25,8 +32,11 @@ FROM jre AS build
 # hand; only *.crt files count. They reach Java's trust store through ca-certificates-java's update hook. This stage
 # is thrown away, so they never reach the runtime image from here.
 COPY docker/ca-certificates/ /usr/local/share/ca-certificates/
-RUN apt-get update \
- && apt-get install -y --no-install-recommends openjdk-17-jdk-headless maven \
+# the JDK of the JRE installed above
+RUN java=$(dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' 'openjdk-*-jre-headless' \
+      | sed -n 's/^ii *openjdk-\([0-9]*\)-jre-headless$/\1/p' | head -n 1) \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends "openjdk-$java-jdk-headless" maven \
  && update-ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 # Maven's way to Central: docker/maven/settings.xml if present (a copy of the host's), else one written from the

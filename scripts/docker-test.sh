@@ -5,11 +5,11 @@
 #   bash scripts/docker-test.sh
 #
 # What it does, and undoes on exit:
-#  1. installs what it lacks from Debian (docker.io, debootstrap, qemu-utils, fdisk, e2fsprogs);
+#  1. installs what it lacks from Debian (docker.io, qemu-utils, fdisk, e2fsprogs; debootstrap if it needs it);
 #  2. starts dockerd if none answers (and stops it again on exit: only the one it started);
 #  3. finds the base image: $BASE_IMAGE (default debian:bookworm-slim) if present, else the local debootstrap base
-#     built by an earlier run, else a pull; when the pull fails it builds that local base with debootstrap from the
-#     host's own Debian mirror (its apt sources), with the host's extra CA certificates in it;
+#     built by an earlier run, else a pull; when the pull fails it builds that local base with scripts/debian-root.sh
+#     (debootstrap from the host's own Debian mirror, with the host's extra CA certificates in it);
 #  4. builds the image (Dockerfile at the repo root), with the host's CA certificates, Maven settings and proxy
 #     variables passed into the build stage;
 #  5. makes a sample VHDX (a partitioned raw disk whose ext4 partition holds known files, converted by qemu-img);
@@ -19,8 +19,9 @@
 #  7. removes its containers and detaches the loop device it used, if still attached.
 #
 # Environment (all optional):
-#   BASE_IMAGE            base image for both stages (default debian:bookworm-slim)
-#   VHDX_LOCAL_BASE       tag of the debootstrap-built base (default vhdx-mount-base:bookworm)
+#   VHDX_DEBIAN_SUITE     the Debian release of the image (default bookworm; trixie for Debian 13)
+#   BASE_IMAGE            base image for both stages (default debian:SUITE-slim)
+#   VHDX_LOCAL_BASE       tag of the debootstrap-built base (default vhdx-mount-base:SUITE)
 #   VHDX_REBUILD_BASE=1   rebuild that local base even if it exists
 #   VHDX_DEBIAN_MIRROR    Debian mirror for debootstrap (default: the host's, from its apt sources)
 #   VHDX_DOCKER_IMAGE     tag of the image built and tested (default vhdx-mount:test)
@@ -31,13 +32,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
-LOCAL_BASE=${VHDX_LOCAL_BASE:-vhdx-mount-base:bookworm}
+SUITE=${VHDX_DEBIAN_SUITE:-bookworm}
+BASE_IMAGE=${BASE_IMAGE:-debian:$SUITE-slim}
+LOCAL_BASE=${VHDX_LOCAL_BASE:-vhdx-mount-base:$SUITE}
 IMAGE=${VHDX_DOCKER_IMAGE:-vhdx-mount:test}
 WORK=${DOCKER_TEST_DIR:-$repo/target/docker-test}
 PULL_TIMEOUT=${PULL_TIMEOUT:-120}
 LABEL=dev.vhdxmount.docker-test
-SUITE=bookworm
 
 start_time=$SECONDS
 passed=0
@@ -55,6 +56,7 @@ die() {
 }
 pass() { passed=$((passed + 1)); log "ok: $*"; }
 check() { failed_check=$1; } # names the check under way, for the failure count
+indent() { sed 's/^/    /'; }
 
 # ---------------------------------------------------------------------------------------------------------------
 # cleanup: only what this run made or started
@@ -159,6 +161,8 @@ need losetup mount
 [ -e /dev/loop-control ] || die "/dev/loop-control is missing on the host: load the loop module (modprobe loop)"
 
 mkdir -p "$WORK"
+# docker run -v takes a relative path for a volume's name
+WORK=$(cd "$WORK" && pwd)
 
 # ---------------------------------------------------------------------------------------------------------------
 # 2. dockerd
@@ -203,64 +207,12 @@ done
 # ---------------------------------------------------------------------------------------------------------------
 # 3. base image
 
-# The host's Debian sources as "URI SUITE" lines, from one-line (*.list) and deb822 (*.sources) files.
-host_debian_sources() {
-  local f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } print $i, $(i + 1) }' "$f"
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk '
-      function flush() {
-        if (types ~ /(^| )deb( |$)/ && enabled !~ /^no$/) {
-          n = split(uris, u, " "); m = split(suites, s, " ")
-          for (a = 1; a <= n; a++) for (b = 1; b <= m; b++) print u[a], s[b]
-        }
-        types = ""; uris = ""; suites = ""; enabled = ""
-      }
-      /^[ \t]*$/ { flush(); next }
-      /^#/ { next }
-      tolower($1) == "types:" { $1 = ""; types = $0 }
-      tolower($1) == "uris:" { $1 = ""; uris = $0 }
-      tolower($1) == "suites:" { $1 = ""; suites = $0 }
-      tolower($1) == "enabled:" { enabled = $2 }
-      END { flush() }' "$f"
-  done
-}
-
 build_local_base() {
-  need debootstrap debootstrap
-  local sources mirror security
-  sources=$(host_debian_sources)
-  # the release mirror: the host's entry for a plain suite (bookworm, trixie, stable...), not the security archive
-  mirror=${VHDX_DEBIAN_MIRROR:-$(awk '$2 !~ /[-\/]/ && $1 !~ /security/ { print $1; exit }' <<<"$sources")}
-  security=$(awk '$2 ~ /-security$|\/updates$/ { print $1; exit }' <<<"$sources")
-  [ -n "$mirror" ] || die "no Debian mirror in the host's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/); set VHDX_DEBIAN_MIRROR"
-  log "building the local base image $LOCAL_BASE with debootstrap from $mirror (log: $WORK/debootstrap.log)"
+  log "building the local base image $LOCAL_BASE with scripts/debian-root.sh (log: $WORK/debootstrap.log)"
   rootfs=$(mktemp -d /var/tmp/vhdx-mount-base.XXXXXX)
-  # debootstrap reads http_proxy from the environment, as apt does
-  if ! debootstrap --variant=minbase --include=ca-certificates --components=main \
-      "$SUITE" "$rootfs" "$mirror" >"$WORK/debootstrap.log" 2>&1; then
-    tail -n 30 "$WORK/debootstrap.log" >&2
-    die "debootstrap of $SUITE from $mirror failed (log above, whole: $WORK/debootstrap.log)"
-  fi
-  {
-    echo "deb $mirror $SUITE main"
-    echo "deb $mirror $SUITE-updates main"
-    [ -z "$security" ] || echo "deb $security $SUITE-security main"
-  } >"$rootfs/etc/apt/sources.list"
-  # the host's extra CAs (an intercepting proxy's), so that HTTPS works from images built on this base
-  local crt
-  for crt in /usr/local/share/ca-certificates/*.crt; do
-    [ -f "$crt" ] && cp "$crt" "$rootfs/usr/local/share/ca-certificates/"
-  done
-  chroot "$rootfs" update-ca-certificates >>"$WORK/debootstrap.log" 2>&1 \
-    || die "update-ca-certificates failed in the new base (log: $WORK/debootstrap.log)"
-  # as Docker's own Debian images: no service starts during apt-get install, no caches, no host identity
-  printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
-  chmod 755 "$rootfs/usr/sbin/policy-rc.d"
+  VHDX_ROOT_LOG=$WORK/debootstrap.log scripts/debian-root.sh "$SUITE" "$rootfs" \
+    || die "could not make a Debian $SUITE root for the base image (log: $WORK/debootstrap.log)"
+  # an image carries no apt lists, caches, logs or host identity (as Docker's own Debian images)
   chroot "$rootfs" apt-get clean
   rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/log/*.log
   : >"$rootfs/etc/resolv.conf"
@@ -355,7 +307,7 @@ fi
 check vhdx-info
 info=$(timeout 120 docker run --rm "${run_opts[@]}" -v "$images:/images:ro" --entrypoint vhdx-info "$IMAGE" \
   /images/sample.vhdx 2>&1) || { echo "$info" >&2; die "vhdx-info /images/sample.vhdx failed in the container"; }
-echo "$info" | sed 's/^/    /' >&2
+indent <<<"$info" >&2
 grep -q 67108864 <<<"$info" || die "vhdx-info does not report the disk's size, 67108864 bytes"
 pass "vhdx-info in the container reports the sample's 64 MiB disk"
 
@@ -384,7 +336,7 @@ pass "vhdx-mount serves /mnt/vhdx/disk.raw (67108864 bytes) in the container"
 check fdisk
 fdisk_out=$(timeout 60 docker exec "$container" fdisk -l /mnt/vhdx/disk.raw 2>&1) \
   || { echo "$fdisk_out" >&2; die "fdisk -l /mnt/vhdx/disk.raw failed"; }
-echo "$fdisk_out" | sed 's/^/    /' >&2
+indent <<<"$fdisk_out" >&2
 sector=$(awk '/^Units:/ { for (i = 1; i < NF; i++) if ($(i + 1) == "bytes") print $i }' <<<"$fdisk_out")
 start=$(awk '$1 == "/mnt/vhdx/disk.raw1" { print ($2 == "*") ? $3 : $2 }' <<<"$fdisk_out")
 [ "$sector" = 512 ] || die "fdisk reports sectors of '$sector' bytes, not 512"
