@@ -21,7 +21,7 @@
 #    nothing is mounted there. Logs and JUnit reports stay in target/distro-test/SUITE/ (or DISTRO_TEST_DIR).
 #
 # Environment (all optional):
-#   VHDX_DISTRO_UNIT      surefire's -Dtest for the unit tests (default: all but the fuzz campaign)
+#   VHDX_DISTRO_UNIT      surefire's -Dtest for the unit tests (default: the quick tier, what mvn test runs)
 #   VHDX_DISTRO_ITS       failsafe's -Dit.test, the mount ITs to run (default below)
 #   VHDX_DISTRO_TIMEOUT   seconds for setup, build and tests together (default 1800)
 #   VHDX_DISTRO_KEEP=1    keep the root (unmounted) for a look after the run
@@ -35,16 +35,15 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 
 SUITE=${1:-trixie}
-# Surefire's own includes (the unit tests, *Test; a -Dtest replaces them, so they are named) less two: the fuzz
-# campaign (FuzzTest, minutes of CPU: the host's job; what it found is replayed by FuzzRegressionTest) and CorpusTest
-# (75 s hashing the corpus's 10 GiB disks, which CorpusIT hashes again through the mount and both bindings)
-UNIT_TESTS=${VHDX_DISTRO_UNIT:-'*Test,!FuzzTest,!CorpusTest'}
+# The quick tier: every unit test but those tagged slow (the fuzz campaign, the multi-GiB images: the host's job; the
+# fuzz findings are replayed by FuzzRegressionTest, the corpus is hashed again by CorpusIT through both bindings)
+UNIT_TESTS=${VHDX_DISTRO_UNIT:-'*Test'}
 # Through both bindings, compared byte for byte: sparse disks made by qemu-img (MountGptDiskIT, SparseDiskIT: issue
 # 19's short disk.raw), Windows-made ones with ZERO/UNMAPPED blocks and a dirty log (CorpusIT), builder-made
 # differencing chains with a dirty child (ParentChainIT), bad sectors under the image (StorageErrorsIT), and the -o
-# options' owner and permissions (OptionsIT); truncated and dirty images, and every error a user meets, through the
-# default binding
-ITS=${VHDX_DISTRO_ITS:-MountGptDiskIT,SparseDiskIT,CorpusIT,ParentChainIT,StorageErrorsIT,OptionsIT,TruncatedImageIT,ErrorCasesIT,NeverWritesIT}
+# options' owner and permissions (OptionsIT), storage that hangs (HungStorageIT); truncated and dirty images, and
+# every error a user meets, through the default binding
+ITS=${VHDX_DISTRO_ITS:-MountGptDiskIT,SparseDiskIT,CorpusIT,ParentChainIT,StorageErrorsIT,HungStorageIT,OptionsIT,TruncatedImageIT,ErrorCasesIT,NeverWritesIT}
 TIMEOUT=${VHDX_DISTRO_TIMEOUT:-1800}
 WORK=${DISTRO_TEST_DIR:-$repo/target/distro-test/$SUITE}
 
