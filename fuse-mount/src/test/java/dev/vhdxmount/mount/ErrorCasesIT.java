@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Timeout;
 
 import dev.vhdxmount.mount.cli.ExitCode;
 import dev.vhdxmount.vhdx.testkit.Hashes;
+import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
 
 /**
  * Every error a user meets before a mount works: one line on stderr that says what and what next, no stack trace,
@@ -73,18 +74,21 @@ class ErrorCasesIT extends GptDiskMountTest {
     @Test
     void notAVhdxButQcow2() {
         MountIt.shOk("qemu-img create -q -f qcow2 '" + dir.resolve("disk.qcow2") + "' 64M");
-        assertError(mount(dir.resolve("disk.qcow2"), mnt), ExitCode.NOT_VHDX, "qcow");
+        assertError(mount(dir.resolve("disk.qcow2"), mnt), ExitCode.NOT_VHDX, "qcow2 image; a qcow2 image opens with"
+                + " 'qemu-nbd --read-only -f qcow2 -c /dev/nbd0 .*disk\\.qcow2' \\(qemu-utils\\)$");
     }
 
     @Test
     void notAVhdxButAVhdVersion1File() {
         MountIt.shOk("qemu-img convert -f raw -O vpc '" + disk.raw() + "' '" + dir.resolve("disk.vhd") + "'");
-        assertError(mount(dir.resolve("disk.vhd"), mnt), ExitCode.NOT_VHDX, "\\bvhd\\b");
+        assertError(mount(dir.resolve("disk.vhd"), mnt), ExitCode.NOT_VHDX, "\\bvhd\\b.*; a VHD opens with vhdimount"
+                + " \\(libvhdi-utils\\) or 'qemu-nbd --read-only -f vpc");
     }
 
     @Test
     void notAVhdxButARawDisk() {
-        assertError(mount(disk.raw(), mnt), ExitCode.NOT_VHDX, "\\b(raw|gpt|mbr|partition)");
+        assertError(mount(disk.raw(), mnt), ExitCode.NOT_VHDX, "\\b(raw|gpt|mbr|partition).*; a raw disk needs no"
+                + " vhdx-mount: 'losetup -r -f --show -P .*disk\\.raw' attaches it as it is$");
     }
 
     @Test
@@ -105,7 +109,33 @@ class ErrorCasesIT extends GptDiskMountTest {
         try (RandomAccessFile f = new RandomAccessFile(cut.toFile(), "rw")) {
             f.setLength(Files.size(cut) / 2);
         }
-        assertError(mount(cut, mnt), ExitCode.CORRUPT_IMAGE, ".");
+        MountIt.Result r = mount(cut, mnt);
+        assertError(r, ExitCode.CORRUPT_IMAGE, "\\(truncated image\\); --allow-truncated mounts what is there$");
+        assertEquals(1, r.stderr().split("truncated", -1).length - 2, "said once: " + r.stderr());
+    }
+
+    /** --parent for a disk without one was ignored silently; a swapped checkpoint and base showed the base. */
+    @Test
+    void aParentNamedForADiskWithoutOneIsAUsageError() throws IOException {
+        MountIt.Result r = MountIt.cli("--parent", disk.raw().toString(), disk.vhdx().toString(), mnt.toString());
+        assertError(r, ExitCode.USAGE, "--parent .*disk\\.raw: .*disk\\.vhdx is a dynamic disk, which has no parent"
+                + " \\(leave --parent out\\)$");
+        assertFalse(MountIt.isMounted(mnt));
+        // the checkpoint named as the parent of its own base
+        VhdxBuilder base = VhdxBuilder.dynamic(8L << 20).blockSize(1 << 20);
+        base.build(dir.resolve("base.vhdx"));
+        VhdxBuilder child = VhdxBuilder.differencing(8L << 20).blockSize(1 << 20).parent(base, "base.vhdx");
+        child.build(dir.resolve("child.avhdx"));
+        r = MountIt.cli("--parent", dir.resolve("child.avhdx").toString(), dir.resolve("base.vhdx").toString(),
+                mnt.toString());
+        assertError(r, ExitCode.USAGE, "base\\.vhdx is a dynamic disk, which has no parent \\(leave --parent out\\);"
+                + " .*child\\.avhdx is a differencing disk: if it is the checkpoint of .*base\\.vhdx, give it as the"
+                + " image and .*base\\.vhdx as its --parent$");
+        r = MountIt.cli("vhdx-info", "--parent", dir.resolve("base.vhdx").toString(), "--parent",
+                dir.resolve("base.vhdx").toString(), dir.resolve("child.avhdx").toString());
+        r.expect(ExitCode.USAGE);
+        assertTrue(r.stderr().contains("the chain of " + dir.resolve("child.avhdx") + " has 1 parent, and 2 were"
+                + " named"), r.stderr());
     }
 
     // --- the mountpoint ---

@@ -146,8 +146,9 @@ final class ImageOpener {
         file.readFully(b, 0);
         b.flip();
         if (!FileIdentifier.hasSignature(b)) {
+            ImageSniffer.Guess guess = ImageSniffer.guess(file);
             throw new VhdxFormatException.NotVhdx(file.path() + " is not a VHDX image: no 'vhdxfile' signature at"
-                    + " offset 0; " + ImageSniffer.describe(file));
+                    + " offset 0; " + guess.words(), guess.kind());
         }
         if (b.limit() < FileIdentifier.SIZE) {
             throw new VhdxFormatException.Truncated("file identifier at 0x0: the file ends at " + hex(file.size())

@@ -163,7 +163,7 @@ class CorruptionTest {
                 refused("virtual size not a sector multiple", (p, l) -> p.putLong(l.itemData(VirtualDiskSize.ID),
                         64 * MIB + 100), "is not a multiple of the 512-byte logical sector size"),
                 refused("virtual size over 64 TiB", (p, l) -> p.putLong(l.itemData(VirtualDiskSize.ID),
-                        (64L << 40) + 512), "of at most 64 TiB"),
+                        (64L << 40) + 512), "bytes is more than 64 TiB, the largest MS-VHDX allows"),
                 refused("BAT region too small", (p, l) -> p.putLong(l.itemData(VirtualDiskSize.ID), 1L << 40),
                         "is too small for"),
                 refused("HasParent without a parent locator", (p, l) -> p.putInt(l.itemData(FileParameters.ID) + 4,

@@ -3,6 +3,8 @@ package dev.vhdxmount.mount.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 
 import org.slf4j.Logger;
@@ -17,6 +19,10 @@ final class Cli {
     static CommandLine commandLine(Object command, String program) {
         CommandLine commandLine = new CommandLine(command);
         commandLine.setUsageHelpWidth(100);
+        // one table of exit statuses for both commands, from ExitCode
+        List<String> footer = new ArrayList<>(List.of(commandLine.getCommandSpec().usageMessage().footer()));
+        footer.addAll(ExitCode.helpLines());
+        commandLine.getCommandSpec().usageMessage().footer(footer.toArray(String[]::new));
         commandLine.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
             // picocli's "Unmatched argument at index N" counts arguments the user never typed (a background

@@ -1,5 +1,11 @@
 package dev.vhdxmount.mount.cli;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import dev.vhdxmount.mount.session.MountFailure;
 
 /**
@@ -10,6 +16,54 @@ import dev.vhdxmount.mount.session.MountFailure;
  */
 public final class ExitCode {
     private ExitCode() {}
+
+    /**
+     * Each status and what it means, in the words both commands' --help and the README's table use (a test holds the
+     * README to them).
+     */
+    static final Map<Integer, String> MEANINGS = meanings();
+
+    private static Map<Integer, String> meanings() {
+        Map<Integer, String> m = new LinkedHashMap<>();
+        m.put(OK, "mounted, and later unmounted cleanly (fusermount -u, umount, Ctrl-C, SIGTERM); vhdx-info: printed");
+        m.put(SOFTWARE, "internal error (a bug): run with -v for the stack trace");
+        m.put(USAGE, "bad command line");
+        m.put(IMAGE_UNREADABLE, "image (or a named parent) missing, a directory, or unreadable");
+        m.put(NOT_VHDX, "not a VHDX: the message says what it looks like (VHD, qcow2, VMDK, VDI, a raw disk) and what"
+                + " opens it");
+        m.put(CORRUPT_IMAGE, "corrupt or truncated VHDX: the message names the structure, its file offset and what"
+                + " is wrong");
+        m.put(UNSUPPORTED_IMAGE, "a valid VHDX using something this reader does not support (an unknown required"
+                + " region or metadata item)");
+        m.put(PARENT_NOT_FOUND, "the parent of a differencing image was not found or does not match (every path tried,"
+                + " and why)");
+        m.put(BAD_MOUNTPOINT, "mountpoint missing, not a directory, not empty, already mounted, or stale (the message"
+                + " says how to clear it)");
+        m.put(FUSE_UNAVAILABLE, "FUSE unavailable: /dev/fuse missing or not permitted, or neither libfuse 3 nor"
+                + " libfuse 2 can serve");
+        m.put(MOUNT_FAILED, "libfuse could not mount, or the mount ended with an error");
+        return Collections.unmodifiableMap(m);
+    }
+
+    /** The "Exit status:" lines of --help, wrapped under the help's width with the meaning's indent. */
+    static List<String> helpLines() {
+        List<String> lines = new ArrayList<>(List.of("", "Exit status:"));
+        MEANINGS.forEach((code, meaning) -> {
+            StringBuilder line = new StringBuilder(String.format("  %2d ", code));
+            for (String word : meaning.split(" ")) {
+                if (line.length() + 1 + word.length() > HELP_WIDTH) {
+                    lines.add(line.toString());
+                    line = new StringBuilder("     ");
+                }
+                line.append(' ').append(word);
+            }
+            lines.add(line.toString());
+        });
+        return lines;
+    }
+
+    /** Where --help's lines end (picocli's usage width, 100, would wrap them again without the indent). */
+    private static final int HELP_WIDTH = 96;
 
     /** The status for a mount that cannot go ahead, by what went wrong. */
     static int of(MountFailure.Kind kind) {

@@ -80,11 +80,13 @@ final class ImageReport {
         Map<String, Object> log = new LinkedHashMap<>();
         Optional<LogReplay.Summary> summary = info.log();
         if (summary.isEmpty()) {
-            log.put("state", "clean (LogGuid is zero: nothing to replay)");
+            log.put("state", "clean");
+            log.put("detail", "LogGuid is zero: nothing to replay");
             return log;
         }
         LogReplay.Summary s = summary.get();
-        log.put("state", "dirty: the log needs replay; replayed in memory, the file is unchanged");
+        log.put("state", "dirty");
+        log.put("detail", "the log needs replay: replayed in memory, the file is unchanged");
         log.put("log_guid", info.current().logGuid().toString());
         log.put("entries_replayed", s.entries());
         log.put("tail_log_offset", hex(s.tailLogOffset()));
@@ -104,8 +106,8 @@ final class ImageReport {
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("header", i + 1);
             h.put("offset", hex(Header.offsetOf(i + 1)));
-            h.put("status", found.value().isEmpty() ? "invalid: " + found.problem().orElse("")
-                    : info.currentHeader() == i + 1 ? "valid, current" : "valid");
+            h.put("status", found.value().isEmpty() ? "invalid" : info.currentHeader() == i + 1 ? "current" : "valid");
+            found.problem().ifPresent(problem -> h.put("problem", problem));
             found.value().ifPresent(header -> {
                 h.put("sequence_number", Long.toUnsignedString(header.sequenceNumber()));
                 h.put("file_write_guid", header.fileWriteGuid().toString());
@@ -128,8 +130,8 @@ final class ImageReport {
             Map<String, Object> t = new LinkedHashMap<>();
             t.put("copy", i + 1);
             t.put("offset", hex(RegionTable.offsetOf(i + 1)));
-            t.put("status", found.value().isEmpty() ? "invalid: " + found.problem().orElse("")
-                    : info.regionTableUsed() == i + 1 ? "valid, used" : "valid");
+            t.put("status", found.value().isEmpty() ? "invalid" : info.regionTableUsed() == i + 1 ? "used" : "valid");
+            found.problem().ifPresent(problem -> t.put("problem", problem));
             found.value().ifPresent(table -> {
                 List<Object> regions = new ArrayList<>();
                 for (RegionTable.Entry e : table.entries()) {
@@ -156,8 +158,17 @@ final class ImageReport {
             m.put("id", e.itemId().toString());
             m.put("offset", hex(e.offset()));
             m.put("length", e.length());
-            m.put("flags", (e.isUser() ? "user " : "") + (e.isVirtualDisk() ? "virtual-disk " : "")
-                    + (e.isRequired() ? "required" : ""));
+            List<String> flags = new ArrayList<>();
+            if (e.isUser()) {
+                flags.add("user");
+            }
+            if (e.isVirtualDisk()) {
+                flags.add("virtual_disk");
+            }
+            if (e.isRequired()) {
+                flags.add("required");
+            }
+            m.put("flags", flags);
             out.add(m);
         }
         return out;
@@ -168,13 +179,13 @@ final class ImageReport {
         bat.put("entries", info.batGeometry().totalEntries());
         bat.put("payload_blocks", info.batGeometry().payloadBlocks());
         bat.put("chunk_ratio", info.batGeometry().chunkRatio());
+        bat.put("states_counted", info.batStates().isPresent());
         if (info.batStates().isPresent()) {
             Map<String, Object> states = new LinkedHashMap<>();
             info.batStates().get().forEach((state, count) -> states.put(state.name(), count));
             bat.put("payload_block_states", states);
         } else {
-            bat.put("payload_block_states", "not counted: the BAT is too large to scan at open; entries are "
-                    + "checked as they are read");
+            bat.put("detail", "the BAT is too large to scan at open; its entries are checked as they are read");
         }
         return bat;
     }
@@ -189,7 +200,7 @@ final class ImageReport {
             p.put("found_by", l.foundBy());
             p.put("disk_type", l.info().diskType());
             p.put("data_write_guid", l.info().current().dataWriteGuid().toString());
-            p.put("log", l.info().log().isPresent() ? "dirty, replayed in memory" : "clean");
+            p.put("log", l.info().log().isPresent() ? "dirty" : "clean"); // a dirty one is replayed in memory
             if (!l.attempts().isEmpty()) {
                 p.put("rejected_before_it", l.attempts());
             }
@@ -246,6 +257,9 @@ final class ImageReport {
             if (value instanceof Map<?, ?> m && !m.isEmpty()) {
                 out.println(indent + name);
                 printMap(out, m, indent + "  ");
+            } else if (value instanceof List<?> list && !list.isEmpty() && list.stream().noneMatch(Map.class::isInstance)) {
+                out.println(indent + String.format("%-" + width + "s", name) + String.join(", ",
+                        list.stream().map(String::valueOf).toList()));
             } else if (value instanceof List<?> list && !list.isEmpty()) {
                 out.println(indent + name);
                 for (Object item : list) {

@@ -7,8 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 
 import dev.vhdxmount.mount.os.IoReasons;
+import dev.vhdxmount.mount.os.Shell;
+import dev.vhdxmount.vhdx.ImageInfo;
 import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VhdxImage;
 import dev.vhdxmount.vhdx.VirtualDisk;
@@ -62,8 +65,8 @@ final class Images {
     /** The message and exit code for a failure to open {@code image}. */
     static CliError describe(Path image, OpenOptions options, IOException e) {
         String where = withPath(image, e.getMessage());
-        if (e instanceof VhdxFormatException.NotVhdx) {
-            return new CliError(ExitCode.NOT_VHDX, where, e);
+        if (e instanceof VhdxFormatException.NotVhdx n) {
+            return new CliError(ExitCode.NOT_VHDX, where + insteadOf(n.looksLike(), image), e);
         }
         if (e instanceof VhdxFormatException.Unsupported) {
             return new CliError(ExitCode.UNSUPPORTED_IMAGE, where, e);
@@ -74,12 +77,73 @@ final class Images {
         }
         if (e instanceof VhdxFormatException.Truncated) {
             return new CliError(ExitCode.CORRUPT_IMAGE, where + (options.allowTruncated() ? ""
-                    : " (the file was cut short; --allow-truncated mounts what is there)"), e);
+                    : "; --allow-truncated mounts what is there"), e);
         }
         if (e instanceof VhdxFormatException) {
             return new CliError(ExitCode.CORRUPT_IMAGE, where, e);
         }
         return new CliError(ExitCode.IMAGE_UNREADABLE, withPath(image, "cannot read: " + IoReasons.reason(e)), e);
+    }
+
+    /** What to use for an image of another format: "" where there is nothing to say. */
+    static String insteadOf(VhdxFormatException.NotVhdx.LooksLike kind, Path image) {
+        String file = Logging.show(image);
+        return switch (kind) {
+            case VHD -> "; a VHD opens with vhdimount (libvhdi-utils) or " + Shell.command("qemu-nbd", "--read-only",
+                    "-f", "vpc", "-c", "/dev/nbd0", file);
+            case QCOW2 -> "; a qcow2 image opens with " + Shell.command("qemu-nbd", "--read-only", "-f", "qcow2", "-c",
+                    "/dev/nbd0", file) + " (qemu-utils)";
+            case VMDK -> "; a VMDK opens with vmdkmount (libvmdk-utils) or " + Shell.command("qemu-nbd",
+                    "--read-only", "-f", "vmdk", "-c", "/dev/nbd0", file);
+            case VDI -> "; a VDI opens with " + Shell.command("qemu-nbd", "--read-only", "-f", "vdi", "-c",
+                    "/dev/nbd0", file) + " (qemu-utils)";
+            case RAW_DISK -> "; a raw disk needs no vhdx-mount: " + Shell.command("losetup", "-r", "-f", "--show",
+                    "-P", file) + " attaches it as it is";
+            default -> "";
+        };
+    }
+
+    /**
+     * Refuses parents named with --parent that the image does not have: a disk that is not differencing (or a chain
+     * shorter than the parents named) would otherwise ignore them silently, and a user who swapped the checkpoint and
+     * its base would see the base without the checkpoint's data.
+     */
+    static void checkParentsUsed(Path image, OpenOptions options, VirtualDisk disk) throws CliError {
+        if (options.parents().isEmpty()) {
+            return;
+        }
+        Optional<ImageInfo> info = VhdxImage.info(disk);
+        int depth = 0;
+        for (Optional<ImageInfo> level = info; level.isPresent() && level.get().isDifferencing(); ) {
+            depth++;
+            level = level.get().parent().map(ImageInfo.ParentLink::info);
+        }
+        if (depth >= options.parents().size()) {
+            return;
+        }
+        Path unused = options.parents().get(depth);
+        if (depth == 0) {
+            String type = info.map(ImageInfo::diskType).orElse("plain");
+            throw new CliError(ExitCode.USAGE, "--parent " + Logging.show(unused) + ": " + Logging.show(image)
+                    + " is a " + type + " disk, which has no parent (leave --parent out)" + (isDifferencing(unused)
+                    ? "; " + Logging.show(unused) + " is a differencing disk: if it is the checkpoint of "
+                    + Logging.show(image) + ", give it as the image and " + Logging.show(image) + " as its --parent"
+                    : ""));
+        }
+        throw new CliError(ExitCode.USAGE, "--parent " + Logging.show(unused) + ": the chain of "
+                + Logging.show(image) + " has " + depth + " parent" + (depth == 1 ? "" : "s") + ", and "
+                + options.parents().size() + " were named");
+    }
+
+    /** Whether {@code path} is a differencing VHDX (its own parent need not be found for that). */
+    private static boolean isDifferencing(Path path) {
+        try (VirtualDisk disk = VhdxImage.open(path, OpenOptions.DEFAULTS)) {
+            return VhdxImage.info(disk).map(ImageInfo::isDifferencing).orElse(false);
+        } catch (VhdxFormatException.ParentNotFound e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Prefixes the image path unless the message already names it. */

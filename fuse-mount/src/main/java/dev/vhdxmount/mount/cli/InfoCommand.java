@@ -29,8 +29,7 @@ import picocli.CommandLine.Spec;
             "metadata, BAT block states, the parent chain of a differencing disk, and how to attach the disk.", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  vhdx-info disk.vhdx", "  vhdx-info --json disk.vhdx | jq '.log.state'",
-            "  vhdx-info --parent base.vhdx child.avhdx", "",
-            "Exit status: as vhdx-mount's (0 ok, 2 bad command line, 3-7 image problems); see vhdx-mount --help."})
+            "  vhdx-info --parent base.vhdx child.avhdx"})
 public final class InfoCommand implements Callable<Integer> {
     public static final String PROGRAM = "vhdx-info";
     private static final Logger log = LoggerFactory.getLogger(InfoCommand.class);
@@ -62,6 +61,7 @@ public final class InfoCommand implements Callable<Integer> {
             OpenOptions openOptions = imageOptions.toOpenOptions();
             Images.checkReadable(image, openOptions);
             try (VirtualDisk disk = Images.open(image, openOptions)) {
+                Images.checkParentsUsed(image, openOptions, disk);
                 print(spec.commandLine().getOut(), disk);
             }
             return ExitCode.OK;

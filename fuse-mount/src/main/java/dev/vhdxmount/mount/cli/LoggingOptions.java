@@ -16,8 +16,8 @@ final class LoggingOptions {
     boolean quiet;
 
     @Option(names = "--log-file", paramLabel = "FILE",
-            description = "Also append log messages to FILE (with timestamps and stack traces). "
-                    + "A background mount has no terminal: its messages after start-up go only here.")
+            description = "Also append log messages to FILE, with timestamps and stack traces, and the notes the"
+                    + " terminal does not show (mounted, unmounted).")
     Path logFile;
 
     /** These options again, with absolute paths, for a process that does not share our working directory. */

@@ -62,20 +62,7 @@ import picocli.CommandLine.Spec;
             "  vhdx-mount --parent base.vhdx child.vhdx /mnt/vhdx",
             "  vhdx-mount --clear-stale disk.vhdx /mnt/vhdx    # after the last server was killed (kill -9, OOM)",
             "  loop=$(losetup -r -f --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part",
-            "  fusermount -u /mnt/vhdx",
-            "",
-            "Exit status:",
-            "   0  mounted, and later unmounted cleanly (fusermount -u, umount, Ctrl-C, SIGTERM)",
-            "   1  internal error (a bug)",
-            "   2  bad command line",
-            "   3  image missing or unreadable",
-            "   4  not a VHDX (the message says what it looks like)",
-            "   5  corrupt or truncated VHDX",
-            "   6  VHDX feature not supported",
-            "   7  parent of a differencing image not found",
-            "   8  mountpoint missing, not a directory, not empty, already mounted, or stale",
-            "   9  FUSE unavailable: /dev/fuse missing or not permitted, or libfuse 2 not installed",
-            "  10  libfuse could not mount"})
+            "  fusermount -u /mnt/vhdx"})
 public final class MountCommand implements Callable<Integer> {
     public static final String PROGRAM = "vhdx-mount";
     static final String SYNOPSIS = "vhdx-mount [OPTIONS] IMAGE MOUNTPOINT";
@@ -195,6 +182,7 @@ public final class MountCommand implements Callable<Integer> {
         VirtualDisk disk = Images.open(image, openOptions.withFileOpener(binding.fileOpener()));
         MountSession session = null;
         try {
+            Images.checkParentsUsed(image, openOptions, disk);
             DiskFileSystem fs = DiskFileSystem.of(disk, imageTimes(), ownership(options));
             String diskRaw = mounted.resolve(DiskFileSystem.DISK_FILE).toString();
             String advice = DiskAdvice.losetup(disk.logicalSectorSize(), diskRaw);

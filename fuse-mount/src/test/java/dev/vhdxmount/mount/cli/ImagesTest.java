@@ -51,7 +51,8 @@ class ImagesTest {
     void truncatedSuggestsAllowTruncatedUnlessGiven() {
         CliError e = describe(new VhdxFormatException.Truncated("BAT at 0x300000 lies past the end of the file"));
         assertEquals(ExitCode.CORRUPT_IMAGE, e.exitCode());
-        assertTrue(e.getMessage().contains("--allow-truncated"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("lies past the end of the file; --allow-truncated mounts what is there"),
+                e.getMessage());
         CliError allowed = Images.describe(IMAGE, OpenOptions.DEFAULTS.withAllowTruncated(true),
                 new VhdxFormatException.Truncated("log at 0x100000 lies past the end of the file"));
         assertTrue(!allowed.getMessage().contains("--allow-truncated"), allowed.getMessage());
@@ -72,6 +73,25 @@ class ImagesTest {
                         List.of(new VhdxFormatException.ParentNotFound.Attempt("/b.vhdx", "named with --parent",
                                 "DataWriteGuid does not match")), false));
         assertTrue(!named.getMessage().contains("--parent PATH"), named.getMessage());
+    }
+
+    @Test
+    void anotherFormatSaysWhatOpensIt() {
+        for (VhdxFormatException.NotVhdx.LooksLike kind : VhdxFormatException.NotVhdx.LooksLike.values()) {
+            CliError e = describe(new VhdxFormatException.NotVhdx("it looks like something", kind));
+            assertEquals(ExitCode.NOT_VHDX, e.exitCode());
+            String instead = Images.insteadOf(kind, IMAGE);
+            assertTrue(e.getMessage().endsWith("it looks like something" + instead), e.getMessage());
+            boolean known = switch (kind) {
+                case VHD, QCOW2, VMDK, VDI, RAW_DISK -> true;
+                default -> false;
+            };
+            assertEquals(known, !instead.isEmpty(), kind + ": " + instead);
+        }
+        assertEquals("; a raw disk needs no vhdx-mount: 'losetup -r -f --show -P /images/disk.vhdx' attaches it as it"
+                + " is", Images.insteadOf(VhdxFormatException.NotVhdx.LooksLike.RAW_DISK, IMAGE));
+        assertTrue(Images.insteadOf(VhdxFormatException.NotVhdx.LooksLike.VDI, Path.of("/my disks/a.vdi"))
+                .contains("\"qemu-nbd --read-only -f vdi -c /dev/nbd0 '/my disks/a.vdi'\""), "quoted");
     }
 
     @Test

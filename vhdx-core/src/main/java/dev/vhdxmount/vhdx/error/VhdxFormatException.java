@@ -26,8 +26,24 @@ public class VhdxFormatException extends IOException {
     public static final class NotVhdx extends VhdxFormatException {
         private static final long serialVersionUID = 1L;
 
+        /** What the file looks like instead, as far as its first and last bytes tell. */
+        public enum LooksLike {
+            EMPTY, VHD, QCOW2, VMDK, VDI, RAW_DISK, ZEROS, UNKNOWN
+        }
+
+        private final LooksLike looksLike;
+
         public NotVhdx(String message) {
+            this(message, LooksLike.UNKNOWN);
+        }
+
+        public NotVhdx(String message, LooksLike looksLike) {
             super(message);
+            this.looksLike = looksLike;
+        }
+
+        public LooksLike looksLike() {
+            return looksLike;
         }
     }
 

@@ -24,9 +24,13 @@ public record VirtualDiskSize(long bytes) {
         if (size == 0) {
             throw new VhdxFormatException(where + ": VirtualDiskSize is 0 (an empty virtual disk)");
         }
-        if (size < 0 || size > MAX || size % logicalSectorSize != 0) {
-            throw new VhdxFormatException(where + ": " + size + " bytes is not a multiple of the " + logicalSectorSize
-                    + "-byte logical sector size of at most 64 TiB");
+        if (size < 0 || size > MAX) {
+            throw new VhdxFormatException(where + ": VirtualDiskSize " + Long.toUnsignedString(size) + " bytes is more"
+                    + " than 64 TiB, the largest MS-VHDX allows");
+        }
+        if (size % logicalSectorSize != 0) {
+            throw new VhdxFormatException(where + ": VirtualDiskSize " + size + " bytes is not a multiple of the "
+                    + logicalSectorSize + "-byte logical sector size");
         }
         return new VirtualDiskSize(size);
     }

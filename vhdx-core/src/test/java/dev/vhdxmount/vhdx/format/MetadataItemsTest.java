@@ -53,10 +53,15 @@ class MetadataItemsTest {
         assertEquals(new VirtualDiskSize(64L << 40), VirtualDiskSize.parse(u64(64L << 40), 4096, "vds"));
         assertEquals("vds: VirtualDiskSize is 0 (an empty virtual disk)", assertThrows(VhdxFormatException.class,
                 () -> VirtualDiskSize.parse(u64(0), 512, "vds")).getMessage());
-        for (long[] bad : new long[][] {{512 + 1, 512}, {512, 4096}, {(64L << 40) + 4096, 4096}, {-512, 512}}) {
-            assertEquals("vds: " + bad[0] + " bytes is not a multiple of the " + bad[1] + "-byte logical sector"
-                    + " size of at most 64 TiB", assertThrows(VhdxFormatException.class,
+        for (long[] bad : new long[][] {{512 + 1, 512}, {512, 4096}}) {
+            assertEquals("vds: VirtualDiskSize " + bad[0] + " bytes is not a multiple of the " + bad[1]
+                    + "-byte logical sector size", assertThrows(VhdxFormatException.class,
                             () -> VirtualDiskSize.parse(u64(bad[0]), (int) bad[1], "vds")).getMessage());
+        }
+        for (long big : new long[] {(64L << 40) + 4096, -512}) {
+            assertEquals("vds: VirtualDiskSize " + Long.toUnsignedString(big) + " bytes is more than 64 TiB, the"
+                    + " largest MS-VHDX allows", assertThrows(VhdxFormatException.class,
+                            () -> VirtualDiskSize.parse(u64(big), 4096, "vds")).getMessage());
         }
     }
 

@@ -133,9 +133,15 @@ class MetadataTest {
 
     @Test
     void theVirtualSizeIsCheckedAgainstTheLogicalSectorSize() throws Exception {
-        assertEquals("metadata table at 0x200000, Virtual Disk Size: 1073741312 bytes is not a multiple of the"
-                + " 4096-byte logical sector size of at most 64 TiB", valid().item(VirtualDiskSize.ID,
+        assertEquals("metadata table at 0x200000, Virtual Disk Size: VirtualDiskSize 1073741312 bytes is not a"
+                + " multiple of the 4096-byte logical sector size", valid().item(VirtualDiskSize.ID,
                         u64((1L << 30) - 512), 6).item(SectorSize.LOGICAL_ID, u32(4096), 6).refused());
+        assertEquals("metadata table at 0x200000, Virtual Disk Size: VirtualDiskSize 70368744181760 bytes is more than"
+                + " 64 TiB, the largest MS-VHDX allows", valid().item(VirtualDiskSize.ID, u64((64L << 40) + 4096), 6)
+                        .refused());
+        assertEquals("metadata table at 0x200000, Virtual Disk Size: VirtualDiskSize 18446744073709551615 bytes is"
+                + " more than 64 TiB, the largest MS-VHDX allows", valid().item(VirtualDiskSize.ID, u64(-1), 6)
+                        .refused());
         assertEquals(4096, valid().item(SectorSize.LOGICAL_ID, u32(4096), 6).parse().logicalSectorSize());
     }
 
