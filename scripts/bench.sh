@@ -10,14 +10,22 @@
 #   - on a 64 TiB image: the time from starting the command until the file is visible with the right size, and the
 #     peak RSS after random reads spread over the whole disk (every part of the BAT)
 #   - vhdx-mount's start-up in parts: bare JVM, --version (JVM + command line), vhdx-info (+ open), -f (+ mount)
-# and prints a table of medians with ratios to vhdimount and to the raw file. Then runs the JMH benchmarks of
-# vhdx-core (scripts/jmh.sh) unless --no-jmh.
+# and prints a table of medians with ratios to vhdimount and to the raw file (section "cached").
+# Then the same 1 GiB image on slow storage (section "slow"): slowfs, the test kit's FUSE pass-through
+# (fuse-mount/src/test/resources/storage/slowfs.c), serves the bench folder with a fixed latency added to every read
+# (direct_io, so every read pays it; concurrent reads overlap, as on a disk array, a NAS or a cloud disk), and for each
+# latency, each repetition and each tool (order rotating; "raw" is the raw file read through the same storage):
+#   - dd bs=1M of the first 256 MiB of a fresh mount
+#   - 4 KiB random reads with fio, libaio, O_DIRECT, queue depth 16 (one job), and 8 psync jobs, O_DIRECT
+# Then runs the JMH benchmarks of vhdx-core (scripts/jmh.sh) (section "jmh").
 #
 # Needs root (FUSE mounts, apt-get). Installs what is missing from Debian: fio, qemu-utils, libvhdi-utils,
-# qemu-system-common, fuse3, libfuse2. Builds the jar if missing. Takes about 10 minutes with the defaults.
+# qemu-system-common, fuse3, libfuse2, and gcc and libfuse3-dev for slowfs. Builds the jar if missing. Takes about
+# 20 minutes with the defaults.
 #
 # usage: scripts/bench.sh [--reps N] [--runtime SECONDS] [--tools "vhdx-mount vhdimount qsd raw"] [--dir DIR]
-#                         [--no-jmh] [--out FILE]
+#                         [--sections "cached slow jmh"] [--latencies "1000 100"] [--no-jmh] [--out FILE]
+#   --latencies: microseconds slowfs adds to each read, one slow-storage table each
 #   VHDX_MOUNT=path/to/launcher benchmarks another build of vhdx-mount (default: scripts/vhdx-mount of this checkout)
 set -euo pipefail
 
@@ -26,7 +34,8 @@ reps=5
 runtime=3
 tools="vhdx-mount vhdimount qsd raw"
 dir=/var/tmp/vhdx-bench
-jmh=1
+sections="cached slow jmh"
+latencies="1000 100"
 out=
 while (($#)); do
   case $1 in
@@ -34,7 +43,9 @@ while (($#)); do
     --runtime) runtime=$2; shift 2 ;;
     --tools) tools=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
-    --no-jmh) jmh=0; shift ;;
+    --sections) sections=$2; shift 2 ;;
+    --latencies) latencies=$2; shift 2 ;;
+    --no-jmh) sections=${sections//jmh/}; shift ;;
     --out) out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -45,6 +56,7 @@ vhdx_info=$(dirname "$vhdx_mount")/vhdx-info
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
+section() { [[ " $sections " == *" $1 "* ]]; }
 
 [[ $(id -u) == 0 ]] || die "run as root (FUSE mounts, O_DIRECT, apt-get)"
 
@@ -56,6 +68,10 @@ command -v fusermount >/dev/null || need+=(fuse3)
 ldconfig -p | grep -q 'libfuse.so.2 ' || need+=(libfuse2)
 [[ " $tools " != *" vhdimount "* ]] || command -v vhdimount >/dev/null || need+=(libvhdi-utils)
 [[ " $tools " != *" qsd "* ]] || command -v qemu-storage-daemon >/dev/null || need+=(qemu-system-common)
+if section slow; then
+  command -v gcc >/dev/null || need+=(gcc)
+  [[ -f /usr/include/fuse3/fuse.h ]] || need+=(libfuse3-dev)
+fi
 if ((${#need[@]})); then
   say "installing ${need[*]}"
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
@@ -95,6 +111,7 @@ cleanup() {
     kill "$(cat "$dir/qsd.pid")"
   fi
   mountpoint -q "$dir/qsd.raw" && { fusermount -u "$dir/qsd.raw" 2>/dev/null || umount -l "$dir/qsd.raw"; }
+  mountpoint -q "$dir/storage" && { fusermount -u "$dir/storage" 2>/dev/null || umount -l "$dir/storage"; }
   return 0
 }
 trap cleanup EXIT
@@ -104,9 +121,10 @@ cleanup
 : > "$dir/qsd.raw"
 
 # --- one tool: mount, served file, serving process, unmount --------------------------------------------------------
-# mount TOOL IMAGE: mounts, sets $file (the served file) and $pid (the serving process, empty for raw)
+# mount TOOL IMAGE [RAW]: mounts, sets $file (the served file; RAW, default $raw, for the tool "raw") and $pid (the
+# serving process, empty for raw)
 mount_tool() {
-  local tool=$1 image=$2
+  local tool=$1 image=$2 raw_file=${3:-$raw}
   file='' pid=''
   case $tool in
     vhdx-mount)
@@ -129,7 +147,7 @@ mount_tool() {
       pid=$(cat "$dir/qsd.pid")
       ;;
     raw)
-      file=$raw
+      file=$raw_file
       ;;
   esac
 }
@@ -151,13 +169,15 @@ cpu_ms() { local st; read -r -a st < "/proc/$1/stat"; echo $(((st[13] + st[14]) 
 hwm_mib() { awk '/^VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 # dd bs=1M of the whole file: GB/s
 dd_gbs() { LC_ALL=C dd if="$1" of=/dev/null bs=1M 2>&1 | awk '/copied/ {printf "%.3f", $1 / $(NF - 3) / 1e9}'; }
-# fio 4 KiB random reads: IOPS (terse field 8)
+# dd bs=1M of the first MIB MiB of a file: MB/s
+dd_mbs() { LC_ALL=C dd if="$1" of=/dev/null bs=1M count="$2" 2>&1 | awk '/copied/ {printf "%.0f", $1 / $(NF - 3) / 1e6}'; }
+# fio 4 KiB random reads: IOPS (terse field 8). fio_iops FILE JOBS DIRECT [ENGINE DEPTH]
 fio_iops() {
-  local file=$1 jobs=$2 direct=$3 size=${4:-}
+  local file=$1 jobs=$2 direct=$3 engine=${4:-psync} depth=${5:-1}
   # --invalidate=0: fio would otherwise drop the file's page cache first (the raw file's, here)
-  fio --name=rand --filename="$file" --readonly --invalidate=0 --rw=randread --bs=4k --ioengine=psync --iodepth=1 \
-    --direct="$direct" --numjobs="$jobs" --group_reporting --time_based --runtime="$runtime" \
-    ${size:+--size=$size} --output-format=terse 2>/dev/null | awk -F';' '{s += $8} END {printf "%d", s}'
+  fio --name=rand --filename="$file" --readonly --invalidate=0 --rw=randread --bs=4k --ioengine="$engine" \
+    --iodepth="$depth" --direct="$direct" --numjobs="$jobs" --group_reporting --time_based --runtime="$runtime" \
+    --output-format=terse 2>/dev/null | awk -F';' '{s += $8} END {printf "%d", s}'
 }
 wait_size() {
   local file=$1 size=$2
@@ -176,11 +196,15 @@ read -r -a tool_list <<< "$tools"
 say "results go to $results; $reps repetitions of: ${tool_list[*]}"
 started=$(now_ns)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for ((rep = 1; rep <= reps; rep++)); do
-  # rotate the order so that no tool always runs first or last
-  n=${#tool_list[@]}
+# rotate the order so that no tool always runs first or last
+rotate() {
+  local n=${#tool_list[@]} k
   order=()
   for ((k = 0; k < n; k++)); do order+=("${tool_list[$(((k + rep - 1) % n))]}"); done
+}
+for ((rep = 1; rep <= reps; rep++)); do
+  section cached || break
+  rotate
   say "repetition $rep/$reps: ${order[*]}"
   for tool in "${order[@]}"; do
     cat "$small" "$raw" > /dev/null
@@ -224,6 +248,39 @@ for ((rep = 1; rep <= reps; rep++)); do
     fusermount -u "$mnt"; wait "$fg" || true
   fi
 done
+
+# --- the slow-storage run ------------------------------------------------------------------------------------------
+storage=$dir/storage
+if section slow; then
+  slowfs=$dir/slowfs
+  source_c=$root/fuse-mount/src/test/resources/storage/slowfs.c
+  if [[ ! -x $slowfs || $source_c -nt $slowfs ]]; then
+    say "building slowfs"
+    gcc -Wall -O2 -I/usr/include/fuse3 -o "$slowfs" "$source_c" -lfuse3 -lpthread
+  fi
+  # slowfs serves a folder of its own: hard links to the images, so that it never sees its own mount point
+  backing=$dir/slow-backing
+  mkdir -p "$backing" "$storage"
+  ln -f "$small" "$raw" "$backing/"
+  slow_small=$storage/$(basename "$small") slow_raw=$storage/$(basename "$raw")
+  for latency in $latencies; do
+    # max_threads: libfuse 3's default of 10 would make slowfs, not the tools, the limit at queue depth 16
+    "$slowfs" "$backing" "$storage" -o direct_io -o "latency_us=$latency" -o max_threads=64
+    for ((rep = 1; rep <= reps; rep++)); do
+      rotate
+      say "slow storage, $latency us per read, repetition $rep/$reps: ${order[*]}"
+      for tool in "${order[@]}"; do
+        mount_tool "$tool" "$slow_small" "$slow_raw"
+        [[ $(stat -c %s "$file") == "$small_size" ]] || die "$tool: $file has the wrong size"
+        record "slow_seq_$latency" "$tool" "$(dd_mbs "$file" 256)"
+        record "slow_qd16_$latency" "$tool" "$(fio_iops "$file" 1 1 libaio 16)"
+        record "slow_jobs8_$latency" "$tool" "$(fio_iops "$file" 8 1)"
+        unmount_tool "$tool"
+      done
+    done
+    fusermount -u "$storage"
+  done
+fi
 say "measured in $((($(now_ns) - started) / 1000000000)) s"
 
 # --- the table -----------------------------------------------------------------------------------------------------
@@ -236,7 +293,7 @@ say "measured in $((($(now_ns) - started) / 1000000000)) s"
   echo "load average (1, 5, 15 min) before the run: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
   echo
 } > "$results.txt"
-awk -F'\t' -v tools="$tools" '
+section cached && awk -F'\t' -v tools="$tools" '
   { v[$1 SUBSEP $2] = v[$1 SUBSEP $2] " " $4 }
   function median(s,   a, n, i, j, t) {
     n = split(s, a, " ")
@@ -259,9 +316,10 @@ awk -F'\t' -v tools="$tools" '
     name["rss_1g"] = "server peak RSS, 1 GiB image (MiB)"
     name["visible_64t_ms"] = "64 TiB image: command start to visible (ms)"
     name["rss_64t"] = "64 TiB image: server peak RSS (MiB)"
-    target["seq_first"] = ">= 1.0x vhdimount"; tm["seq_first"] = "vhdimount"; tv["seq_first"] = 1.0
+    target["seq_first"] = ">= 1.3x vhdimount"; tm["seq_first"] = "vhdimount"; tv["seq_first"] = 1.3
     target["seq_reread"] = ">= 0.5x raw"; tm["seq_reread"] = "raw"; tv["seq_reread"] = 0.5
-    target["rand1"] = ">= 1.0x vhdimount"; tm["rand1"] = "vhdimount"; tv["rand1"] = 1.0
+    target["rand1"] = ">= 1.1x vhdimount"; tm["rand1"] = "vhdimount"; tv["rand1"] = 1.1
+    target["rand4"] = ">= 1.3x vhdimount"; tm["rand4"] = "vhdimount"; tv["rand4"] = 1.3
     target["visible_64t_ms"] = "<= 1000 ms"; ta["visible_64t_ms"] = 1000
     target["rss_64t"] = "<= 128 MiB"; ta["rss_64t"] = 128
     print "| measure | raw file | vhdimount | qemu-storage-daemon | vhdx-mount | vhdx-mount / vhdimount | vhdx-mount / raw | target | met |"
@@ -282,10 +340,50 @@ awk -F'\t' -v tools="$tools" '
       ", mount -f until visible " cell("start_foreground_ms", "vhdx-mount") ", background mount until visible " cell("visible_64t_ms", "vhdx-mount")
     print "The raw file is read from the page cache; its random reads are buffered (O_DIRECT would measure the disk)."
   }' "$results" >> "$results.txt"
+if section slow; then
+  for latency in $latencies; do
+    awk -F'\t' -v l="$latency" '
+      { v[$1 SUBSEP $2] = v[$1 SUBSEP $2] " " $4 }
+      function median(s,   a, n, i, j, t) {
+        n = split(s, a, " ")
+        if (n == 0) return ""
+        for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+        return n % 2 ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
+      }
+      function cell(m, t,   x) { x = median(v[m SUBSEP t]); return x == "" ? "-" : x }
+      function ratio(m, a, b,   x, y) {
+        x = median(v[m SUBSEP a]); y = median(v[m SUBSEP b])
+        return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y)
+      }
+      function at_least(m, b, t,   x, y) {
+        x = median(v[m SUBSEP "vhdx-mount"]); y = median(v[m SUBSEP b])
+        return (x == "" || y == "") ? "-" : (x / y >= t ? "yes" : "NO")
+      }
+      END {
+        printf "\nSlow storage: slowfs adds %s us to every read of the image (direct_io; concurrent reads overlap)\n\n", l
+        print "| measure | raw file, same storage | vhdimount | qemu-storage-daemon | vhdx-mount | vhdx-mount / raw | vhdx-mount / qemu-storage-daemon | target | met |"
+        print "|---|---|---|---|---|---|---|---|---|"
+        split("seq qd16 jobs8", ms, " ")
+        name["seq"] = "sequential dd bs=1M, first 256 MiB (MB/s)"
+        name["qd16"] = "random 4 KiB, libaio O_DIRECT, QD 16 (IOPS)"
+        name["jobs8"] = "random 4 KiB, 8 psync jobs, O_DIRECT (IOPS)"
+        for (k = 1; k <= 3; k++) {
+          m = "slow_" ms[k] "_" l
+          if (ms[k] == "seq") { target = ">= 0.8x raw"; met = at_least(m, "raw", 0.8) }
+          else {
+            target = ">= 0.8x raw, >= 1.2x qsd"; a = at_least(m, "raw", 0.8); b = at_least(m, "qsd", 1.2)
+            met = (a == "-" || b == "-") ? "-" : (a == "yes" && b == "yes" ? "yes" : "NO")
+          }
+          printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[ms[k]], cell(m, "raw"), cell(m, "vhdimount"),
+            cell(m, "qsd"), cell(m, "vhdx-mount"), ratio(m, "vhdx-mount", "raw"), ratio(m, "vhdx-mount", "qsd"), target, met
+        }
+      }' "$results" >> "$results.txt"
+  done
+fi
 cat "$results.txt"
 [[ -z $out ]] || cp "$results.txt" "$out"
 
-if ((jmh)); then
+if section jmh; then
   say "JMH benchmarks of vhdx-core (scripts/jmh.sh)"
   "$root/scripts/jmh.sh" --dir "$dir"
 fi

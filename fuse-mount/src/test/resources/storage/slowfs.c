@@ -248,7 +248,10 @@ static int sfs_statfs(const char *path, struct statvfs *s) {
 }
 
 static void *sfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg) {
-    (void) conn;
+    /* the queue of a disk array or a cloud disk: the kernel's default (12 background requests) would make slowfs the
+     * limit for asynchronous direct reads of the raw file (fio libaio), and not for reads from a server's threads */
+    conn->max_background = 64;
+    conn->congestion_threshold = 48;
     cfg->use_ino = 0;
     cfg->kernel_cache = !st.direct_io;
     return NULL;
