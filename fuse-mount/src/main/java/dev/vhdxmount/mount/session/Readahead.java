@@ -10,15 +10,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The kernel's readahead for the mount, which decides how much of disk.raw a sequential reader asks the server for at
- * a time. A FUSE mount starts at 128 KiB (the kernel's default for any device); 512 KiB lets the kernel ask further
- * ahead, in fewer and larger requests: a first sequential read of the 1 GiB benchmark image took 0.282 s instead of
- * 0.317 s (docs/benchmarks.md). It is the mount's own setting
+ * a time. A FUSE mount starts at 128 KiB (the kernel's default for any device). Further ahead means fewer, larger
+ * requests from the page cache, and on slow storage several requests in flight at once, served by the worker pool in
+ * parallel, so that the storage's latency overlaps instead of adding up: 2 MiB is four requests of the mount's
+ * {@code max_read}, enough for a sequential read to keep up with the raw file on storage that answers in a
+ * millisecond (docs/benchmarks.md, slow storage); it costs nothing measurable on cached images. It is the mount's own
+ * setting
  * ({@code /sys/class/bdi/MAJOR:MINOR/read_ahead_kb}), gone with the mount, and only root may change it: for other
  * users the kernel's default stays.
  */
 public final class Readahead {
     /** What vhdx-mount sets unless told otherwise ({@code --readahead}). */
-    public static final int DEFAULT_KIB = 512;
+    public static final int DEFAULT_KIB = 2048;
     /** The most {@code --readahead} takes. */
     public static final int MAX_KIB = 16 * 1024;
     static final Path BDI = Path.of("/sys/class/bdi");
