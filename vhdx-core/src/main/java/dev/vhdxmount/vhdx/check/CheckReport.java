@@ -2,6 +2,7 @@ package dev.vhdxmount.vhdx.check;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -10,11 +11,13 @@ import java.util.Optional;
  * @param image     the image checked
  * @param findings  every finding, in the order the structures were read
  * @param bytesRead bytes the check read from the files (structures, BAT, bitmaps, unreferenced space)
+ * @param totals    findings per severity, those counted in a {@link Kind#MORE_FINDINGS} included
  */
-public record CheckReport(Path image, List<Finding> findings, long bytesRead) {
+public record CheckReport(Path image, List<Finding> findings, long bytesRead, Map<Severity, Long> totals) {
 
     public CheckReport {
         findings = List.copyOf(findings);
+        totals = Map.copyOf(totals);
     }
 
     /** The most serious severity found, or empty for an image with no finding at all. */
@@ -22,8 +25,8 @@ public record CheckReport(Path image, List<Finding> findings, long bytesRead) {
         return findings.stream().map(Finding::severity).max(Enum::compareTo);
     }
 
-    /** How many findings have {@code severity}. */
+    /** How many findings have {@code severity}, those counted in a {@link Kind#MORE_FINDINGS} included. */
     public long count(Severity severity) {
-        return findings.stream().filter(f -> f.severity() == severity).count();
+        return totals.getOrDefault(severity, 0L);
     }
 }

@@ -17,6 +17,7 @@ final class Findings {
     private final List<Finding> listed = new ArrayList<>();
     private final Map<Kind, Long> counts = new EnumMap<>(Kind.class);
     private final Map<Kind, Severity> worstUnlisted = new EnumMap<>(Kind.class);
+    private final Map<Severity, Long> totals = new EnumMap<>(Severity.class);
 
     Findings(Path file) {
         this.file = file;
@@ -25,11 +26,17 @@ final class Findings {
     void add(Kind kind, Severity severity, String structure, long fileOffset, String expected, String found,
             String detail) {
         long n = counts.merge(kind, 1L, Long::sum);
+        totals.merge(severity, 1L, Long::sum);
         if (n <= LISTED) {
             listed.add(new Finding(kind, severity, file, structure, fileOffset, expected, found, detail));
         } else {
             worstUnlisted.merge(kind, severity, (a, b) -> a.compareTo(b) >= 0 ? a : b);
         }
+    }
+
+    /** How many findings of each severity there were, listed or counted. */
+    Map<Severity, Long> totals() {
+        return totals;
     }
 
     /** The findings, with one {@link Kind#MORE_FINDINGS} per kind that was cut short. */

@@ -8,7 +8,9 @@ import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,6 +31,7 @@ public final class ImageCheck {
     public static CheckReport run(Path image, OpenOptions options, Progress progress) throws IOException {
         OpenOptions salvage = options.withAllowTruncated(true);
         List<Finding> findings = new ArrayList<>();
+        Map<Severity, Long> totals = new EnumMap<>(Severity.class);
         long[] read = {0};
         Progress counting = new Progress() {
             @Override
@@ -47,21 +50,21 @@ public final class ImageCheck {
                 return progress.cancelled();
             }
         };
-        Optional<ImageInfo.ParentLink> chain = checkFile(image, salvage, findings, counting);
+        Optional<ImageInfo.ParentLink> chain = checkFile(image, salvage, findings, totals, counting);
         int level = 1;
         while (chain.isPresent()) {
             ImageInfo.ParentLink link = chain.get();
             List<Path> deeper = salvage.parents().size() > level
                     ? salvage.parents().subList(level, salvage.parents().size()) : List.of();
-            chain = checkFile(link.path(), salvage.withParents(deeper), findings, counting);
+            chain = checkFile(link.path(), salvage.withParents(deeper), findings, totals, counting);
             level++;
         }
-        return new CheckReport(image, findings, read[0]);
+        return new CheckReport(image, findings, read[0], totals);
     }
 
     /** Checks one file; returns its parent's link when it has a parent that was found and matches. */
     private static Optional<ImageInfo.ParentLink> checkFile(Path path, OpenOptions options, List<Finding> all,
-            Progress progress) throws IOException {
+            Map<Severity, Long> totals, Progress progress) throws IOException {
         Findings out = new Findings(path);
         Optional<ImageInfo.ParentLink> parent = Optional.empty();
         try (ImageStructure s = VhdxImage.structure(path, options)) {
@@ -76,6 +79,7 @@ public final class ImageCheck {
             throw e.inFile(path);
         }
         all.addAll(out.list());
+        out.totals().forEach((severity, n) -> totals.merge(severity, n, Long::sum));
         return parent;
     }
 }

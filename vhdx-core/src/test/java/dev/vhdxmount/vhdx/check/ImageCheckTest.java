@@ -217,6 +217,7 @@ class ImageCheckTest {
         CheckReport r = check(img.path());
         assertEquals(Findings.LISTED, r.findings().stream().filter(f -> f.kind() == Kind.PAST_END).count(), show(r));
         assertFinding(r, Kind.MORE_FINDINGS, Severity.ERROR, "10 more past-end findings (30 in all");
+        assertEquals(30, r.count(Severity.ERROR), "the counted ones count");
     }
 
     @Test
