@@ -46,4 +46,15 @@ public final class ExitCode {
     public static final int FUSE_UNAVAILABLE = 9;
     /** libfuse could not mount, or the FUSE session ended with an error. */
     public static final int MOUNT_FAILED = 10;
+    /**
+     * {@code vhdx-info --check}: the image has warnings (a header or region table copy that failed, a dirty log, data
+     * nothing refers to...) but no error. A check that finds nothing, or notes only, exits {@link #OK}.
+     */
+    public static final int CHECK_WARNINGS = 11;
+    /** {@code vhdx-info --check}: the image has errors (it breaks MS-VHDX, or part of the disk cannot be read). */
+    public static final int CHECK_ERRORS = 12;
+    /** Long work ({@code --hash}, {@code --check}) stopped by Ctrl-C (SIGINT): 128 + 2, as a shell reports it. */
+    public static final int INTERRUPTED = 130;
+    /** Long work stopped by SIGTERM: 128 + 15. */
+    public static final int TERMINATED = 143;
 }
