@@ -142,7 +142,7 @@ final class BatCheck {
                 // the last block of a disk that ends inside it still has a whole block of space (Windows)
                 space.reference(start + used, Math.min(fileSize, start + g.blockSize()));
             }
-        } else if (start != 0 && start > 0 && start < fileSize) {
+        } else if (start > 0 && start < fileSize) {
             // an UNMAPPED or ZERO block may keep its space for reuse: not unreferenced, but never read
             space.reference(start, Math.min(fileSize, start + g.blockSize()));
         }

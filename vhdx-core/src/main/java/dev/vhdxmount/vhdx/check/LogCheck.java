@@ -55,23 +55,32 @@ final class LogCheck {
                         + " ignore it (libvhdi, 7-Zip) show the disk as it was before");
     }
 
-    /** How many of the bytes {@code w} writes differ from the file's (past its end, every non-zero byte does). */
+    /**
+     * How many of the bytes {@code w} writes differ from the file's. Past the file's end the file reads as zeros, so
+     * only the data there differs: a zero write, whose length the log bounds by nothing but 2^63, is compared only
+     * as far as the file goes.
+     */
     private static long differingBytes(ByteSource file, OverlayByteSource replayed, OverlayByteSource.Write w)
             throws IOException {
+        long end = w.zeros() ? Math.min(w.end(), Math.max(w.fileOffset(), file.size())) : w.end();
         long differing = 0;
         byte[] before = new byte[64 * 1024];
         byte[] after = new byte[before.length];
-        for (long done = 0; done < w.length(); ) {
-            int n = (int) Math.min(before.length, w.length() - done);
-            int got = file.readFully(ByteBuffer.wrap(before, 0, n), w.fileOffset() + done);
+        for (long at = w.fileOffset(); at < end; ) {
+            int n = (int) Math.min(before.length, end - at);
+            int got = file.readFully(ByteBuffer.wrap(before, 0, n), at);
             Arrays.fill(before, Math.max(0, got), n, (byte) 0); // past the file's end it reads as zeros
-            replayed.readFully(ByteBuffer.wrap(after, 0, n), w.fileOffset() + done);
+            if (w.zeros()) {
+                Arrays.fill(after, 0, n, (byte) 0);
+            } else {
+                replayed.readFully(ByteBuffer.wrap(after, 0, n), at);
+            }
             for (int i = 0; i < n; i++) {
                 if (before[i] != after[i]) {
                     differing++;
                 }
             }
-            done += n;
+            at += n;
         }
         return differing;
     }

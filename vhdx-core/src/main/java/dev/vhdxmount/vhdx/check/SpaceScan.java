@@ -57,9 +57,12 @@ final class SpaceScan {
         }
         progress.addTotal(total);
         ByteSource view = s.view();
+        // past the file's own end a replayed log's view holds zeros and the log's writes, which the log check
+        // reports: reading it would take as long as the log's LastFileOffset says, whatever that is
+        long readable = Math.min(view.size(), s.file().size());
         byte[] buffer = new byte[CHUNK];
         for (Area a : areas) {
-            long[] nonZero = nonZero(view, a, buffer, progress);
+            long[] nonZero = nonZero(view, readable, a, buffer, progress);
             if (nonZero[0] > 0) {
                 out.add(Kind.UNREFERENCED_DATA, Severity.WARNING, a.name + " [" + hex(a.start) + ", " + hex(a.end)
                         + ")", nonZero[1], "zeros", nonZero[0] + " non-zero bytes between " + hex(nonZero[1])
@@ -67,7 +70,7 @@ final class SpaceScan {
             }
         }
         if (trailing != null) {
-            long[] nonZero = nonZero(view, trailing, buffer, progress);
+            long[] nonZero = nonZero(view, readable, trailing, buffer, progress);
             long length = trailing.end - trailing.start;
             if (nonZero[0] > 0) {
                 out.add(Kind.TRAILING_DATA, Severity.WARNING, "data " + trailing.name, trailing.start,
@@ -158,12 +161,13 @@ final class SpaceScan {
         return end;
     }
 
-    /** {count, first, last} of the non-zero bytes of {@code a}, as far as the file holds it. */
-    private static long[] nonZero(ByteSource view, Area a, byte[] buffer, Progress progress) throws IOException {
+    /** {count, first, last} of the non-zero bytes of {@code a}, up to {@code readable}. */
+    private static long[] nonZero(ByteSource view, long readable, Area a, byte[] buffer, Progress progress)
+            throws IOException {
         long count = 0;
         long first = -1;
         long last = -1;
-        long end = Math.min(a.end, view.size());
+        long end = Math.min(a.end, readable);
         for (long at = a.start; at < end; ) {
             progress.checkCancelled();
             int n = (int) Math.min(buffer.length, end - at);

@@ -151,6 +151,20 @@ class ImageCheckTest {
     }
 
     @Test
+    void aLogThatGrowsTheFileWithoutBoundIsCheckedInBoundedTime() throws Exception {
+        VhdxBuilder b = dynamic();
+        long far = 1L << 50; // 1 PiB: zeros the log writes there, and the file it says it grows to
+        b.log().entry().bat(1).payload(MIB, 4096).zero(far, 1L << 40).lastFileOffset(far + (1L << 40));
+        Path image = build(b, "grown.vhdx").path();
+        CheckReport r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> check(image));
+        Finding f = assertFinding(r, Kind.LOG_DIRTY, Severity.WARNING, "the file grows from ");
+        assertTrue(f.found().contains("past the file's end: 0 of " + (1L << 40) + " bytes changed"), f.found());
+        assertTrue(r.findings().stream().anyMatch(n -> n.severity() == Severity.NOTE
+                && n.found().startsWith("not read: the check maps the first")), show(r));
+    }
+
+    @Test
     void zeroGuids() throws Exception {
         VhdxBuilder b = dynamic().dataWriteGuid(new UUID(0, 0)).virtualDiskId(new UUID(0, 0));
         CheckReport r = check(build(b, "g.vhdx").path());
