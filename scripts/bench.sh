@@ -17,14 +17,17 @@
 # latency, each repetition and each tool (order rotating; "raw" is the raw file read through the same storage):
 #   - dd bs=1M of the first 256 MiB of a fresh mount
 #   - 4 KiB random reads with fio, libaio, O_DIRECT, queue depth 16 (one job), and 8 psync jobs, O_DIRECT
-# Then runs the JMH benchmarks of vhdx-core (scripts/jmh.sh) (section "jmh").
+# Then the hash section ("hash"): the time of vhdx-info --hash sha256 on a fully present 1 GiB image against sha256sum
+# of its raw twin, and on a mostly empty 10 GiB image against sha256sum of the file vhdimount serves for it. Then runs
+# the JMH benchmarks of vhdx-core (scripts/jmh.sh) (section "jmh").
 #
 # Needs root (FUSE mounts, apt-get). Installs what is missing from Debian: fio, qemu-utils, libvhdi-utils,
 # qemu-system-common, fuse3, libfuse2, and gcc and libfuse3-dev for slowfs. Builds the jar if missing. Takes about
 # 20 minutes with the defaults.
 #
 # usage: scripts/bench.sh [--reps N] [--runtime SECONDS] [--tools "vhdx-mount vhdimount qsd raw"] [--dir DIR]
-#                         [--sections "cached slow jmh"] [--latencies "1000 100"] [--no-jmh] [--out FILE]
+#                         [--sections "cached slow hash jmh"] [--latencies "1000 100"] [--no-jmh] [--out FILE]
+#   --sections: which parts to run (--only hash is --sections hash)
 #   --latencies: microseconds slowfs adds to each read, one slow-storage table each
 #   VHDX_MOUNT=path/to/launcher benchmarks another build of vhdx-mount (default: scripts/vhdx-mount of this checkout)
 set -euo pipefail
@@ -34,7 +37,7 @@ reps=5
 runtime=3
 tools="vhdx-mount vhdimount qsd raw"
 dir=/var/tmp/vhdx-bench
-sections="cached slow jmh"
+sections="cached slow hash jmh"
 latencies="1000 100"
 out=
 while (($#)); do
@@ -43,7 +46,7 @@ while (($#)); do
     --runtime) runtime=$2; shift 2 ;;
     --tools) tools=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
-    --sections) sections=$2; shift 2 ;;
+    --sections|--only) sections=$2; shift 2 ;;
     --latencies) latencies=$2; shift 2 ;;
     --no-jmh) sections=${sections//jmh/}; shift ;;
     --out) out=$2; shift 2 ;;
@@ -85,7 +88,7 @@ fi
 mkdir -p "$dir"
 small=$dir/dyn-1g-1m.vhdx raw=$dir/dyn-1g-1m.raw big=$dir/dyn-64t-1m.vhdx
 small_size=$((1 << 30)) big_size=$((64 << 40))
-if [[ ! -f $small || ! -f $raw ]]; then
+if { section cached || section slow; } && [[ ! -f $small || ! -f $raw ]]; then
   say "making a 1 GiB raw disk with random data in 60% of its 1 MiB blocks, and its dynamic VHDX (1 MiB blocks)"
   rm -f "$raw" "$small"
   truncate -s "$small_size" "$raw.tmp"
@@ -98,7 +101,7 @@ if [[ ! -f $small || ! -f $raw ]]; then
   mv "$raw.tmp" "$raw"
   qemu-img convert -f raw -O vhdx -o subformat=dynamic,block_size=1M "$raw" "$small"
 fi
-if [[ ! -f $big ]]; then
+if section cached && [[ ! -f $big ]]; then
   say "making a 64 TiB dynamic VHDX with 1 MiB blocks (its BAT is 512 MiB)"
   qemu-img create -q -f vhdx -o subformat=dynamic,block_size=1M "$big" 64T
 fi
@@ -190,6 +193,106 @@ wait_size() {
 
 results=$dir/results-$(date +%Y%m%d-%H%M%S).tsv
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$rep" "$3" >> "$results"; }
+
+# Two images (kept in $dir): a 1 GiB dynamic VHDX whose every block holds random data (all FULLY_PRESENT), with its raw
+# twin; and a 10 GiB dynamic VHDX with 200 MiB of random data in five places, the rest never written. Each repetition
+# times, in an order that rotates: vhdx-info --hash sha256 of each image; sha256sum of the 1 GiB raw twin; sha256sum
+# of the file vhdimount serves for the 10 GiB image, as a user hashes a disk through that mount today. Every digest
+# must be the raw twin's. All files in the page cache. Targets (issue 15): >= 0.9x sha256sum's speed on the 1 GiB
+# image, >= 5x sha256sum through vhdimount on the 10 GiB one.
+hash_bench() {
+  local full=$dir/full-1g-1m.vhdx full_raw=$dir/full-1g-1m.raw sparse=$dir/sparse-10g.vhdx
+  local sparse_raw=$dir/sparse-10g.raw hash_results
+  hash_results=$dir/hash-$(date +%Y%m%d-%H%M%S).tsv
+  if [[ ! -f $full || ! -f $full_raw ]]; then
+    say "making a 1 GiB raw disk of random data and its dynamic VHDX (1 MiB blocks, every block present)"
+    rm -f "$full" "$full_raw"
+    head -c $((1 << 30)) /dev/urandom > "$full_raw.tmp"
+    qemu-img convert -f raw -O vhdx -o subformat=dynamic,block_size=1M "$full_raw.tmp" "$full"
+    mv "$full_raw.tmp" "$full_raw"
+  fi
+  if [[ ! -f $sparse || ! -f $sparse_raw ]]; then
+    say "making a 10 GiB raw disk with 200 MiB of random data in five places, and its dynamic VHDX"
+    rm -f "$sparse" "$sparse_raw"
+    truncate -s 10G "$sparse_raw.tmp"
+    for at in 0 700 2300 5100 8000; do
+      dd if=/dev/urandom of="$sparse_raw.tmp" bs=1M seek="$at" count=40 conv=notrunc status=none
+    done
+    qemu-img convert -f raw -O vhdx -o subformat=dynamic "$sparse_raw.tmp" "$sparse"
+    mv "$sparse_raw.tmp" "$sparse_raw"
+  fi
+  local want_full want_sparse
+  want_full=$(sha256sum < "$full_raw" | cut -d' ' -f1)
+  want_sparse=$(sha256sum < "$sparse_raw" | cut -d' ' -f1)
+  # timed COMMAND...: runs it; sets $t to its seconds (3 decimals) and $hashed to the first word it printed
+  timed() {
+    local t0 t1
+    t0=$(now_ns)
+    hashed=$("$@" | cut -d' ' -f1)
+    t1=$(now_ns)
+    t=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')
+  }
+  local hashed='' t kind
+  local -a kinds=(vhdx-full sha256sum-full vhdx-sparse vhdimount-sparse)
+  say "hashing: $reps repetitions; results go to $hash_results"
+  local load0
+  load0=$(cut -d' ' -f1-3 /proc/loadavg)
+  for ((rep = 1; rep <= reps; rep++)); do
+    local -a order=()
+    for ((k = 0; k < 4; k++)); do order+=("${kinds[$(((k + rep - 1) % 4))]}"); done
+    say "hash repetition $rep/$reps: ${order[*]}"
+    for kind in "${order[@]}"; do
+      case $kind in
+        vhdx-full)
+          cat "$full" > /dev/null
+          timed "$vhdx_info" -q --hash sha256 "$full"; [[ $hashed == "$want_full" ]] || die "vhdx-info: wrong digest"
+          ;;
+        sha256sum-full)
+          cat "$full_raw" > /dev/null
+          timed sha256sum "$full_raw"; [[ $hashed == "$want_full" ]] || die "sha256sum: wrong digest"
+          ;;
+        vhdx-sparse)
+          cat "$sparse" > /dev/null
+          timed "$vhdx_info" -q --hash sha256 "$sparse"
+          [[ $hashed == "$want_sparse" ]] || die "vhdx-info: wrong digest of the 10 GiB image"
+          ;;
+        vhdimount-sparse)
+          cat "$sparse" > /dev/null
+          vhdimount "$sparse" "$mnt" > /dev/null
+          timed sha256sum "$mnt/vhdi1"
+          fusermount -u "$mnt"
+          [[ $hashed == "$want_sparse" ]] || die "sha256sum through vhdimount: wrong digest"
+          ;;
+      esac
+      printf '%s\t%s\t%s\n' "$kind" "$rep" "$t" >> "$hash_results"
+    done
+  done
+  {
+    echo
+    echo "hashing: $reps repetitions, medians of seconds; load average (1, 5, 15 min) before: $load0;" \
+      "after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    awk -F'\t' '
+      { v[$1] = v[$1] " " $3 }
+      function median(s,   a, n, i, j, t) {
+        n = split(s, a, " ")
+        for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+        return n % 2 ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
+      }
+      function row(name, size, peer, ours, peername, target, tv,   p, o) {
+        p = median(v[peer]); o = median(v[ours])
+        printf "| %s | %s: %.2f s (%.2f GB/s) | %.2f s (%.2f GB/s) | %.2fx | %s | %s |\n", name, peername, p,
+          size / p / 1e9, o, size / o / 1e9, p / o, target, (p / o >= tv) ? "yes" : "NO"
+      }
+      END {
+        print "| image | peer | vhdx-info --hash sha256 | speed vs peer | target | met |"
+        print "|---|---|---|---|---|---|"
+        row("1 GiB, every block present", 2 ^ 30, "sha256sum-full", "vhdx-full", "sha256sum of the raw twin", ">= 0.9x", 0.9)
+        row("10 GiB, 200 MiB present", 10 * 2 ^ 30, "vhdimount-sparse", "vhdx-sparse", "sha256sum through vhdimount",
+          ">= 5x", 5)
+      }' "$hash_results"
+    echo "Times from the command start to its end, JVM start included; files in the page cache."
+  } | tee -a "${results:-$hash_results}.txt"
+}
 
 # --- the run -------------------------------------------------------------------------------------------------------
 read -r -a tool_list <<< "$tools"
@@ -381,6 +484,7 @@ if section slow; then
   done
 fi
 cat "$results.txt"
+! section hash || hash_bench
 [[ -z $out ]] || cp "$results.txt" "$out"
 
 if section jmh; then

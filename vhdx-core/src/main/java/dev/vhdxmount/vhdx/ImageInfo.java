@@ -52,6 +52,18 @@ public record ImageInfo(
     /** How a differencing disk's parent was found. */
     public record ParentLink(Path path, String foundBy, List<String> attempts, ImageInfo info) {}
 
+    /** The same, with the BAT's payload block states counted. */
+    public ImageInfo withBatStates(Optional<Map<PayloadBlockState, Long>> states) {
+        return new ImageInfo(path, fileSize, creator, headers, currentHeader, regionTables, regionTableUsed,
+                metadataTable, metadata, batGeometry, log, states, parent);
+    }
+
+    /** The same, with the parent that was found for it. */
+    public ImageInfo withParent(ParentLink link) {
+        return new ImageInfo(path, fileSize, creator, headers, currentHeader, regionTables, regionTableUsed,
+                metadataTable, metadata, batGeometry, log, batStates, Optional.of(link));
+    }
+
     public Header current() {
         return headers.get(currentHeader - 1).value().orElseThrow();
     }

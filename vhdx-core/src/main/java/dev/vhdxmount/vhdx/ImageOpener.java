@@ -82,7 +82,19 @@ final class ImageOpener {
         }
     }
 
-    private VhdxDisk openIdentified(ParentResolver parents) throws IOException {
+    /**
+     * The structures up to the BAT, parsed in the spec's order; the BAT entries are not yet validated and no parent
+     * is opened. The file it reads through is the caller's to close.
+     */
+    ImageStructure structure() throws IOException {
+        try {
+            return parse();
+        } catch (VhdxFormatException.Truncated e) {
+            throw e.inFile(file.path());
+        }
+    }
+
+    private ImageStructure parse() throws IOException {
         Header header = header();
         log.debug("{}: creator '{}', current header {} (sequence {})", file.path(), creator, current,
                 Long.toUnsignedString(header.sequenceNumber()));
@@ -125,18 +137,24 @@ final class ImageOpener {
                     + hex(batBytes) + " bytes)");
         }
         BlockMap blocks = new BlockMap(view, batRegion.fileOffset(), geometry, layout, options.allowTruncated());
+        ImageInfo info = new ImageInfo(file.path(), file.size(), creator, headers, current, tables, tableUsed,
+                metadataTable, metadata, geometry, logSummary, Optional.empty(), Optional.empty());
+        return new ImageStructure(info, file, view, blocks, layout, options);
+    }
+
+    private VhdxDisk openIdentified(ParentResolver parents) throws IOException {
+        ImageStructure s = parse();
+        ImageInfo parsed = s.info();
+        BlockMap blocks = s.blocks();
+        long batBytes = parsed.batGeometry().totalEntries() * 8;
         Optional<Map<PayloadBlockState, Long>> states = batBytes <= BAT_SCAN_LIMIT
                 ? Optional.of(scanBat(blocks, options.allowTruncated())) : Optional.empty();
-
-        ImageInfo info = new ImageInfo(file.path(), file.size(), creator, headers, current, tables, tableUsed,
-                metadataTable, metadata, geometry, logSummary, states, Optional.empty());
-        if (!params.hasParent()) {
-            return new VhdxDisk(info, view, blocks, null);
+        ImageInfo info = parsed.withBatStates(states);
+        if (!parsed.isDifferencing()) {
+            return new VhdxDisk(info, s.view(), blocks, null);
         }
         ParentResolver.Resolved parent = parents.resolve(file.path(), info, options);
-        ImageInfo withParent = new ImageInfo(file.path(), file.size(), creator, headers, current, tables, tableUsed,
-                metadataTable, metadata, geometry, logSummary, states, Optional.of(parent.link()));
-        return new VhdxDisk(withParent, view, blocks, parent.disk());
+        return new VhdxDisk(info.withParent(parent.link()), s.view(), blocks, parent.disk());
     }
 
     /** §2.2.1: the signature {@code vhdxfile} at offset 0; anything else is not a VHDX at all. */

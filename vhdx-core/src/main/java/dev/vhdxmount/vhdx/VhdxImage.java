@@ -36,6 +36,24 @@ public final class VhdxImage {
         }
     }
 
+    /**
+     * Parses {@code path}'s structures up to the BAT without validating the BAT's entries or opening a parent: for a
+     * checker ({@link ImageStructure}). Fails as {@link #open} does on what cannot be parsed at all.
+     */
+    public static ImageStructure structure(Path path, OpenOptions options) throws IOException {
+        FileByteSource file = options.fileOpener().open(path);
+        try {
+            return ImageOpener.identify(file, options).structure();
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                file.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
     /** What the open parsed, for a disk this class opened; empty for any other {@link VirtualDisk}. */
     public static Optional<ImageInfo> info(VirtualDisk disk) {
         return disk instanceof VhdxDisk vhdx ? Optional.of(vhdx.info()) : Optional.empty();

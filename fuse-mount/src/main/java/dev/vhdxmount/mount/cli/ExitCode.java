@@ -42,6 +42,12 @@ public final class ExitCode {
         m.put(FUSE_UNAVAILABLE, "FUSE unavailable: /dev/fuse missing or not permitted, or neither libfuse 3 nor"
                 + " libfuse 2 can serve");
         m.put(MOUNT_FAILED, "libfuse could not mount, or the mount ended with an error");
+        m.put(CHECK_WARNINGS, "vhdx-info --check: warnings, no error");
+        m.put(CHECK_ERRORS, "vhdx-info --check: errors (the image breaks a rule of MS-VHDX, or part of it cannot be"
+                + " read)");
+        m.put(INTERRUPTED, "vhdx-info --check or --hash stopped by Ctrl-C (SIGINT); nothing of the unfinished work is"
+                + " printed");
+        m.put(TERMINATED, "vhdx-info --check or --hash stopped by SIGTERM");
         return Collections.unmodifiableMap(m);
     }
 
@@ -49,11 +55,11 @@ public final class ExitCode {
     static List<String> helpLines() {
         List<String> lines = new ArrayList<>(List.of("", "Exit status:"));
         MEANINGS.forEach((code, meaning) -> {
-            StringBuilder line = new StringBuilder(String.format("  %2d ", code));
+            StringBuilder line = new StringBuilder(String.format("  %3d ", code));
             for (String word : meaning.split(" ")) {
                 if (line.length() + 1 + word.length() > HELP_WIDTH) {
                     lines.add(line.toString());
-                    line = new StringBuilder("     ");
+                    line = new StringBuilder("      ");
                 }
                 line.append(' ').append(word);
             }
@@ -100,4 +106,15 @@ public final class ExitCode {
     public static final int FUSE_UNAVAILABLE = 9;
     /** libfuse could not mount, or the FUSE session ended with an error. */
     public static final int MOUNT_FAILED = 10;
+    /**
+     * {@code vhdx-info --check}: the image has warnings (a header or region table copy that failed, a dirty log, data
+     * nothing refers to...) but no error. A check that finds nothing, or notes only, exits {@link #OK}.
+     */
+    public static final int CHECK_WARNINGS = 11;
+    /** {@code vhdx-info --check}: the image has errors (it breaks MS-VHDX, or part of the disk cannot be read). */
+    public static final int CHECK_ERRORS = 12;
+    /** Long work ({@code --hash}, {@code --check}) stopped by Ctrl-C (SIGINT): 128 + 2, as a shell reports it. */
+    public static final int INTERRUPTED = 130;
+    /** Long work stopped by SIGTERM: 128 + 15. */
+    public static final int TERMINATED = 143;
 }

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * <p>Uses {@code sun.misc.Signal} from the exported jdk.unsupported module, through reflection only so that javac's
  * "internal proprietary API" warning (which no annotation suppresses) does not clutter the build.
  */
-final class SignalHandlers {
+public final class SignalHandlers {
     private static final Logger log = LoggerFactory.getLogger(SignalHandlers.class);
     static final List<String> TERMINATING = List.of("INT", "TERM", "HUP");
 
@@ -27,7 +27,7 @@ final class SignalHandlers {
      *
      * @return false when handlers cannot be installed here (the JVM then keeps its default behaviour)
      */
-    static boolean install(List<String> signals, Consumer<String> handler) {
+    public static boolean install(List<String> signals, Consumer<String> handler) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerInterface = Class.forName("sun.misc.SignalHandler");

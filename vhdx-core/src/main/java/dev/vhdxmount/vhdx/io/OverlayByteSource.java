@@ -4,7 +4,9 @@ import dev.vhdxmount.vhdx.error.Hex;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -27,6 +29,13 @@ public final class OverlayByteSource implements ByteSource {
         Extent slice(long from, long to) {
             byte[] part = data == null ? null : java.util.Arrays.copyOfRange(data, (int) (from - start), (int) (to - start));
             return new Extent(from, to - from, part);
+        }
+    }
+
+    /** A range the overlay holds: {@code zeros} when the log wrote zeros there, else data. */
+    public record Write(long fileOffset, long length, boolean zeros) {
+        public long end() {
+            return fileOffset + length;
         }
     }
 
@@ -72,6 +81,20 @@ public final class OverlayByteSource implements ByteSource {
             total += n;
         }
         return total;
+    }
+
+    /** The file under the overlay. */
+    public ByteSource base() {
+        return base;
+    }
+
+    /** The ranges the overlay holds, in file order, none overlapping: what replay changes (or rewrites unchanged). */
+    public List<Write> writes() {
+        List<Write> out = new ArrayList<>();
+        for (Extent e : extents.values()) {
+            out.add(new Write(e.start, e.length, e.data == null));
+        }
+        return out;
     }
 
     /** The base file when no write of the log covers any of these bytes and the base holds them all; else null. */
