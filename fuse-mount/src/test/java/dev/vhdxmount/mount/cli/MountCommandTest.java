@@ -87,8 +87,8 @@ class MountCommandTest {
     }
 
     @Test
-    void readaheadIs512KiBUnlessToldAndTheChildGetsAnyOther() {
-        assertEquals(512, parse("a.vhdx", "/mnt").readahead);
+    void readaheadIs2MiBUnlessToldAndTheChildGetsAnyOther() {
+        assertEquals(2048, parse("a.vhdx", "/mnt").readahead);
         assertTrue(parse("a.vhdx", "/mnt").childArguments().stream().noneMatch(a -> a.startsWith("--readahead")));
         assertTrue(parse("--readahead", "0", "a.vhdx", "/mnt").childArguments().contains("--readahead=0"));
         String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--readahead", "-1", "a",
