@@ -96,8 +96,8 @@ install_tree() { # ROOT PREFIX LIB CDS_DIR
 
 # --- the Debian package --------------------------------------------------------------------------------------------
 # dpkg-deb rather than jdeb or jpackage: it is on every Debian machine that builds this, needs no plugin, and the
-# package is plain files plus three maintainer scripts; jpackage would bundle a runtime and put its own launcher in
-# /opt instead of ours.
+# package is plain files, two maintainer scripts and a trigger; jpackage would bundle a runtime and put its own
+# launcher in /opt instead of ours.
 deb=$work/deb
 install_tree "$deb" /usr /usr/share/vhdx-mount /var/cache/vhdx-mount
 install -d "$deb/usr/share/doc/vhdx-mount" "$deb/DEBIAN"
@@ -143,14 +143,16 @@ case "$1" in
     ;;
 esac
 EOF
-cat >"$deb/DEBIAN/postrm" <<'EOF'
+# in prerm rather than postrm: a package with neither conffiles nor a postrm is gone for good after apt-get remove,
+# not left half-installed ("rc") until purged
+cat >"$deb/DEBIAN/prerm" <<'EOF'
 #!/bin/sh
 set -e
 case "$1" in
-  remove | purge) rm -rf /var/cache/vhdx-mount ;;
+  remove | upgrade) rm -rf /var/cache/vhdx-mount ;;
 esac
 EOF
-chmod 0755 "$deb/DEBIAN/postinst" "$deb/DEBIAN/postrm"
+chmod 0755 "$deb/DEBIAN/postinst" "$deb/DEBIAN/prerm"
 echo "interest-noawait /usr/lib/jvm" >"$deb/DEBIAN/triggers"
 find "$deb" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkdir -p "$out"
