@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need, then unit tests, image tests against qemu-img and the
-# corpus (testdata/corpus), FUSE mount tests (real mounts, loop devices), and the Docker test. Needs root for FUSE
-# and loops.
+# corpus (testdata/corpus), FUSE mount tests (real mounts, loop devices), and the Docker test (which also installs and
+# tests the Debian package in a clean container). Needs root for FUSE and loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
