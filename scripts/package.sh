@@ -39,7 +39,7 @@ trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-for tool in java mvn dpkg-deb asciidoctor man groff gzip tar; do
+for tool in java mvn dpkg-deb asciidoctor man groff gzip tar col; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (scripts/setup.sh installs what this needs)"
 done
 
@@ -48,8 +48,8 @@ if [ ! -f "$jar" ] || [ -n "$(find vhdx-core/src/main fuse-mount/src/main -newer
   mvn -B -q -Dstyle.color=never -DskipTests package >&2 || die "the build failed"
 fi
 
-version=$(unzip -p "$jar" dev/vhdxmount/mount/cli/version.properties | sed -n 's/^version=//p')
-[ -n "$version" ] || die "$jar holds no version"
+version=$(java -jar "$jar" --version | sed -n '1s/^vhdx-mount //p')
+[ -n "$version" ] || die "java -jar $jar --version names no version"
 # Debian's ordering: 0.1.0~SNAPSHOT comes before the release 0.1.0
 deb_version=${version//-/\~}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
