@@ -178,6 +178,7 @@ class MountCommandTest {
         assertTrue(help.contains("Usage: vhdx-mount [OPTIONS] IMAGE MOUNTPOINT"), help);
         assertTrue(help.contains("fusermount -u"), help);
         assertTrue(help.contains("Exit status:"), help);
+        assertTrue(help.contains("mount -o ro ${loop}p1 /mnt/part"), "a shell variable in an example: " + help);
         String version = stdoutOf(() -> assertEquals(ExitCode.OK, Main.run("vhdx-info", "--version")));
         assertTrue(version.startsWith("vhdx-info "), version);
         assertFalse(version.contains("unknown version"), version);
