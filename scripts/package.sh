@@ -62,14 +62,10 @@ picocli=$(sed -n 's:.*<picocli.version>\(.*\)</picocli.version>.*:\1:p' pom.xml)
 mvn -B -q -ntp -Dstyle.color=never org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
   -Dartifact="info.picocli:picocli-codegen:$picocli" -DoutputDirectory="$work/tools" -Dmdep.stripVersion=true >&2 \
   || die "cannot get picocli-codegen $picocli from Maven"
-commands=(dev.vhdxmount.mount.cli.MountCommand dev.vhdxmount.mount.cli.InfoCommand)
-java -cp "$jar:$work/tools/picocli-codegen.jar" picocli.codegen.docgen.manpage.ManPageGenerator -d "$work/adoc" \
-  "${commands[@]}" >&2 || die "ManPageGenerator failed"
+# from the command lines as they run (scripts/GenerateDocs.java), so with what the code adds to the annotations
+java -cp "$jar:$work/tools/picocli-codegen.jar" scripts/GenerateDocs.java "$work" >&2 || die "GenerateDocs failed"
 asciidoctor -b manpage -D "$work/man" "$work/adoc/vhdx-mount.adoc" "$work/adoc/vhdx-info.adoc" \
   || die "asciidoctor failed"
-mkdir -p "$work/completions"
-java -cp "$jar" picocli.AutoComplete -f -n vhdx-mount -o "$work/completions/vhdx-mount" "${commands[0]}" >&2
-java -cp "$jar" picocli.AutoComplete -f -n vhdx-info -o "$work/completions/vhdx-info" "${commands[1]}" >&2
 for program in vhdx-mount vhdx-info; do
   scripts/check-docs.sh "$work/man/$program.1" "$work/completions/$program" java -jar "$jar" "$program" \
     || die "the man page or completion of $program disagrees with its --help (above)"

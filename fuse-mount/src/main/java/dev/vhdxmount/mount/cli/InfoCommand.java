@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import dev.vhdxmount.mount.os.IoReasons;
 import dev.vhdxmount.vhdx.OpenOptions;
 import dev.vhdxmount.vhdx.VirtualDisk;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,7 +51,12 @@ public final class InfoCommand implements Callable<Integer> {
     LoggingOptions logging = new LoggingOptions();
 
     public static int run(String... args) {
-        return Cli.commandLine(new InfoCommand(), PROGRAM).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The command line as it runs, for what renders it too: man page and completion (scripts/GenerateDocs.java). */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new InfoCommand(), PROGRAM);
     }
 
     @Override

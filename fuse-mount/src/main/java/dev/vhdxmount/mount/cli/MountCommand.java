@@ -131,7 +131,12 @@ public final class MountCommand implements Callable<Integer> {
     boolean backgroundChild;
 
     public static int run(String... args) {
-        return Cli.commandLine(new MountCommand(), PROGRAM).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The command line as it runs, for what renders it too: man page and completion (scripts/GenerateDocs.java). */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new MountCommand(), PROGRAM);
     }
 
     @Override
