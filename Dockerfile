@@ -51,6 +51,8 @@ COPY fuse-mount/pom.xml fuse-mount/
 RUN mvn -B -ntp -DskipTests package && rm -rf vhdx-core/target fuse-mount/target
 COPY vhdx-core/src vhdx-core/src
 COPY fuse-mount/src fuse-mount/src
+# the background mount's protocol, which the build puts in the jar for Background (fuse-mount/pom.xml)
+COPY scripts/vhdx-mount.protocol scripts/
 # The tests run on the host (scripts/test.sh): they need FUSE and loop devices, and the corpus (testdata/) is not
 # in the build context.
 RUN mvn -B -ntp -DskipTests package

@@ -5,7 +5,8 @@
 #   bash scripts/docker-test.sh
 #
 # What it does, and undoes on exit:
-#  1. installs what it lacks from Debian (docker.io, qemu-utils, fdisk, e2fsprogs; debootstrap if it needs it);
+#  1. installs what it lacks from Debian (docker.io, qemu-utils, fdisk, e2fsprogs, asciidoctor, man-db, groff-base;
+#     debootstrap if it needs it); the JDK and Maven for scripts/package.sh must be there (scripts/setup.sh);
 #  2. starts dockerd if none answers (and stops it again on exit: only the one it started);
 #  3. finds the base image: $BASE_IMAGE (default debian:bookworm-slim) if present, else the local debootstrap base
 #     built by an earlier run, else a pull; when the pull fails it builds that local base with scripts/debian-root.sh
@@ -16,7 +17,10 @@
 #  6. checks `vhdx-info` on it, then runs `vhdx-mount -f` in a container (--device /dev/fuse --cap-add SYS_ADMIN, one
 #     explicit loop device, the sample's folder bind-mounted read-only), runs `fdisk -l` on disk.raw, mounts the
 #     partition with `mount -o ro,loop=...,offset=...` and compares the files; stops the container and expects exit 0;
-#  7. removes its containers and detaches the loop device it used, if still attached.
+#  7. makes the Debian package and the tarball (scripts/package.sh) and runs scripts/package-test.sh in a fresh
+#     container of the base image: apt-get install of the .deb, man pages, completion, mount -t fuse.vhdx-mount and an
+#     fstab line (the sample's disk hashed), apt-get remove leaving nothing, the tarball unpacked elsewhere;
+#  8. removes its containers and detaches the loop device it used, if still attached.
 #
 # Environment (all optional):
 #   VHDX_DEBIAN_SUITE     the Debian release of the image (default bookworm; trixie for Debian 13)
@@ -157,6 +161,14 @@ need qemu-img qemu-utils
 need sfdisk fdisk
 need mkfs.ext4 e2fsprogs
 need losetup mount
+# scripts/package.sh (the JDK and Maven come from scripts/setup.sh, as for the tests)
+need dpkg-deb dpkg
+need asciidoctor asciidoctor
+need man man-db
+need groff groff-base
+for tool in java mvn; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: run scripts/setup.sh first (scripts/package.sh needs it)"
+done
 [ -e /dev/fuse ] || die "/dev/fuse is missing on the host: load the fuse module (modprobe fuse)"
 [ -e /dev/loop-control ] || die "/dev/loop-control is missing on the host: load the loop module (modprobe loop)"
 
@@ -362,4 +374,42 @@ status=$(docker inspect -f '{{.State.ExitCode}}' "$container")
 back=$(losetup -n -O BACK-FILE "$loop_dev" 2>/dev/null || true)
 [ -z "$back" ] || die "$loop_dev is still attached to $back after the container ended"
 pass "vhdx-mount unmounts and exits 0 on docker stop; $loop_dev is free again"
+
+# ---------------------------------------------------------------------------------------------------------------
+# 7. the release artifacts, installed into a container of the base image
+
+remove_container "$container"
+container=""
+
+check package-build
+log "building the Debian package and the tarball (scripts/package.sh; log: $WORK/package.log)"
+rm -rf "$WORK/package"
+scripts/package.sh "$WORK/package" >"$WORK/package.log" 2>&1 \
+  || { tail -n 30 "$WORK/package.log" >&2; die "scripts/package.sh failed (log above, whole: $WORK/package.log)"; }
+debs=("$WORK"/package/vhdx-mount_*_all.deb)
+tarballs=("$WORK"/package/vhdx-mount-*.tar.gz)
+pass "scripts/package.sh made $(basename "${debs[0]}") and $(basename "${tarballs[0]}")"
+
+check package
+disk_sha=$(sha256sum "$sample/disk.raw" | cut -d' ' -f1)
+package_opts=(--network host --label "$LABEL" --device /dev/fuse --cap-add SYS_ADMIN)
+if docker info --format '{{.SecurityOptions}}' 2>/dev/null | grep -q apparmor; then
+  package_opts+=(--security-opt apparmor=unconfined)
+fi
+container=vhdx-mount-package-test-$$
+log "installing the package into $container, a container of $base (log: $WORK/package-test.log)"
+set +e
+timeout 900 docker run --rm --name "$container" "${package_opts[@]}" -v "$WORK/package:/package:ro" \
+  -v "$repo/scripts:/scripts:ro" -v "$images:/images:ro" "$base" \
+  bash /scripts/package-test.sh "/package/$(basename "${debs[0]}")" "/package/$(basename "${tarballs[0]}")" \
+  /images/sample.vhdx "$disk_sha" >"$WORK/package-test.log" 2>&1
+status=$?
+set -e
+indent <"$WORK/package-test.log" >&2
+[ "$status" -eq 0 ] || die "the package test failed in the container (log above: $WORK/package-test.log)"
+package_passed=$(sed -n 's/^package-test: \([0-9][0-9]*\) passed, 0 failed$/\1/p' "$WORK/package-test.log")
+[ -n "$package_passed" ] || die "the package test ended without its count (log: $WORK/package-test.log)"
+passed=$((passed + package_passed))
+container=""
+log "package test in $base: $package_passed checks passed"
 failed_check=""

@@ -72,6 +72,8 @@ packages=(
   qemu-utils                             # qemu-img: the oracle and the image maker in tests
   libvhdi-utils                          # vhdimount: the peer used in cross-checks and benchmarks
   strace                                 # tests: which files a run opens and which bytes it reads
+  asciidoctor man-db groff-base          # scripts/package.sh: man pages from picocli's AsciiDoc, checked as rendered
+  systemd                                # tests: the docs' systemd units checked (systemd-analyze; systemd need not run)
 )
 missing=()
 for p in "${packages[@]}"; do

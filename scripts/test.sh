@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs what the tests need, then unit tests, image tests against qemu-img and the
-# corpus (testdata/corpus), FUSE mount tests (real mounts, loop devices), and the Docker test. Needs root for FUSE
-# and loops.
+# corpus (testdata/corpus), FUSE mount tests (real mounts, loop devices), and the Docker test (which also installs and
+# tests the Debian package in a clean container). Needs root for FUSE and loops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -11,7 +11,7 @@ mkdir -p target
 scripts/docker-test.sh 2>&1 | tee target/docker-test.log
 
 # One closing line for the whole run: every JUnit report (unit tests and ITs of both modules) and the Docker test.
-read -r passed failed skipped < <(cat */target/surefire-reports/TEST-*.xml */target/failsafe-reports/TEST-*.xml \
+read -r passed failed skipped < <(cat ./*/target/surefire-reports/TEST-*.xml ./*/target/failsafe-reports/TEST-*.xml \
   | grep -o '<testsuite [^>]*>' \
   | awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "=\""); v = kv[2]; sub(/".*/, "", v);
            if (kv[1] == "tests") t += v; else if (kv[1] == "failures" || kv[1] == "errors") f += v;

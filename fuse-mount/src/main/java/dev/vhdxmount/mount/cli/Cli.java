@@ -20,7 +20,10 @@ final class Cli {
         CommandLine commandLine = new CommandLine(command);
         commandLine.setUsageHelpWidth(100);
         // one table of exit statuses for both commands, from ExitCode
-        List<String> footer = new ArrayList<>(List.of(commandLine.getCommandSpec().usageMessage().footer()));
+        // the footer comes back with its variables resolved ($${loop} as ${loop}): escaped again, or the help would
+        // resolve them a second time (${loop}, an unknown variable, as "null")
+        List<String> footer = new ArrayList<>(List.of(commandLine.getCommandSpec().usageMessage().footer()).stream()
+                .map(line -> line.replace("${", "$${")).toList());
         footer.addAll(ExitCode.helpLines());
         commandLine.getCommandSpec().usageMessage().footer(footer.toArray(String[]::new));
         commandLine.setParameterExceptionHandler((e, args) -> {

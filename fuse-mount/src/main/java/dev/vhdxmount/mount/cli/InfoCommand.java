@@ -80,7 +80,12 @@ public final class InfoCommand implements Callable<Integer> {
     java.util.function.Supplier<Interruption> interruptions = Interruption::install;
 
     public static int run(String... args) {
-        return Cli.commandLine(new InfoCommand(), PROGRAM).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The command line as it runs, for what renders it too: man page and completion (scripts/GenerateDocs.java). */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new InfoCommand(), PROGRAM);
     }
 
     /** {@code --hash md5,SHA256}: each name, any case. */

@@ -62,7 +62,9 @@ import picocli.CommandLine.Spec;
             "  vhdx-mount --parent base.vhdx child.vhdx /mnt/vhdx",
             "  vhdx-mount --clear-stale disk.vhdx /mnt/vhdx    # after the last server was killed (kill -9, OOM)",
             "  loop=$(losetup -r -f --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part",
-            "  fusermount -u /mnt/vhdx"})
+            "  fusermount -u /mnt/vhdx",
+            "  mount -t fuse.vhdx-mount -o ro,allow_other disk.vhdx /mnt/vhdx     # as root, or in /etc/fstab:",
+            "  /srv/images/disk.vhdx /mnt/vhdx fuse.vhdx-mount ro,allow_other,nofail 0 0"})
 public final class MountCommand implements Callable<Integer> {
     public static final String PROGRAM = "vhdx-mount";
     static final String SYNOPSIS = "vhdx-mount [OPTIONS] IMAGE MOUNTPOINT";
@@ -85,8 +87,12 @@ public final class MountCommand implements Callable<Integer> {
     @Option(names = "-o", paramLabel = "OPTIONS",
             description = "Mount options, comma-separated, repeatable: allow_other (let other users read disk.raw),"
                     + " allow_root, nonempty, debug (libfuse prints each request; implies -f), uid=N, gid=N (owner"
-                    + " of the files), umask=OCTAL. Always in force: ro, default_permissions, and the page cache kept"
-                    + " across opens (kernel_cache).")
+                    + " of the files), umask=OCTAL, noexec; parent=PATH (repeatable), log_file=PATH, readahead=KIB,"
+                    + " threads=N, timeout=SECONDS, partitions: as the options of those names (for /etc/fstab and"
+                    + " mount -t fuse.vhdx-mount, which need ro); and those of mount and fstab, which change nothing"
+                    + " here: defaults, noauto, nofail, user, users, _netdev, x-systemd.*, nodev, nosuid. Always in"
+                    + " force: ro, nodev, nosuid, default_permissions, and the page cache kept across opens"
+                    + " (kernel_cache).")
     List<String> fuseOptions = new ArrayList<>();
 
     @Option(names = "--clear-stale",
@@ -125,22 +131,28 @@ public final class MountCommand implements Callable<Integer> {
     boolean backgroundChild;
 
     public static int run(String... args) {
-        return Cli.commandLine(new MountCommand(), PROGRAM).execute(args);
+        return commandLine().execute(args);
+    }
+
+    /** The command line as it runs, for what renders it too: man page and completion (scripts/GenerateDocs.java). */
+    public static CommandLine commandLine() {
+        return Cli.commandLine(new MountCommand(), PROGRAM);
     }
 
     @Override
     public Integer call() {
         Cli.checkLogging(spec, logging);
+        MountOptions mountOptions;
+        try {
+            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions);
+            useCommandOptionsOf(mountOptions);
+            mountOptions = mountOptions.withThreads(threads).withTimeout(Duration.ofSeconds(timeout));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         if (readahead < 0 || readahead > Readahead.MAX_KIB) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--readahead takes 0 to " + Readahead.MAX_KIB
                     + " (KiB), not " + readahead);
-        }
-        MountOptions mountOptions;
-        try {
-            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions).withThreads(threads)
-                    .withTimeout(Duration.ofSeconds(timeout));
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         // libfuse prints each request on stderr, which a background mount lets go of once mounted (as sshfs -d)
         foreground |= mountOptions.debug() && !backgroundChild;
@@ -220,6 +232,30 @@ public final class MountCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Takes the command's own options that {@code -o} gave (an fstab line's only way to give them) as if given as
+     * options; the same option given both ways is refused, as neither reading would be obviously the meant one.
+     */
+    void useCommandOptionsOf(MountOptions options) {
+        CommandLine.ParseResult given = spec.commandLine().getParseResult();
+        for (String name : options.given()) {
+            String option = switch (name) {
+                case "parent" -> "--parent";
+                case "log_file" -> "--log-file";
+                default -> "--" + name;
+            };
+            if (given.hasMatchedOption(option)) {
+                throw new IllegalArgumentException("-o " + name + "=... and " + option + " both given: give it one"
+                        + " way");
+            }
+        }
+        imageOptions.parents.addAll(options.parents());
+        options.logFile().ifPresent(file -> logging.logFile = file);
+        options.readahead().ifPresent(kib -> readahead = kib);
+        threads = options.given().contains("threads") ? options.threads() : threads;
+        timeout = options.given().contains("timeout") ? options.timeout().toSeconds() : timeout;
+    }
+
     private ImageTimes imageTimes() throws CliError {
         try {
             return ImageTimes.of(image);
@@ -268,7 +304,8 @@ public final class MountCommand implements Callable<Integer> {
         if (timeout != MountOptions.DEFAULT_TIMEOUT.toSeconds()) {
             args.add("--timeout=" + timeout);
         }
-        for (String option : fuseOptions) {
+        // the -o options that are the command's own are among the options above, with absolute paths
+        for (String option : MountOptions.withoutCommandOptions(fuseOptions)) {
             args.add("-o");
             args.add(option);
         }

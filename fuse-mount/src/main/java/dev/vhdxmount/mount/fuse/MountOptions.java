@@ -1,9 +1,14 @@
 package dev.vhdxmount.mount.fuse;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The mount options of {@code vhdx-mount -o}, checked before anything is opened and the same whichever FUSE library
@@ -11,21 +16,36 @@ import java.util.OptionalInt;
  * that is not here is refused up front, with the list of those that are, rather than by libfuse half-way through
  * mounting (where libfuse 3 and libfuse 2 also differ in what they take).
  *
+ * <p>{@code mount -t fuse.vhdx-mount} and /etc/fstab reach vhdx-mount through mount.fuse3, which runs
+ * {@code vhdx-mount IMAGE MOUNTPOINT -o OPTIONS} with the options of the fstab line or of {@code mount -o}, less those
+ * that only mount(8) and mount.fuse3 act on, and with {@code dev,suid} added unless {@code nodev}/{@code nosuid} were
+ * given; an option meant for mount(8) or systemd may still come through when vhdx-mount is run some other way. So the
+ * generic options are taken too, and so are the command's own options in {@code -o} form ({@code parent=},
+ * {@code log_file=}, ...), as an fstab line has no other place for them.
+ *
  * @param source     what the mount table shows as the mount's source (fsname): the image
  * @param allowOther let other users read the mount ({@code allow_other}; for users other than root, /etc/fuse.conf
  *                   must say user_allow_other)
  * @param allowRoot  let root read it too ({@code allow_root})
  * @param nonEmpty   mount over a directory that has entries, hiding them while mounted ({@code nonempty})
  * @param debug      libfuse prints every request ({@code debug})
+ * @param noExec     the mount table says noexec ({@code noexec}; disk.raw is not executable either way)
  * @param uid        owner of the files, instead of the user who mounts
  * @param gid        group of the files
  * @param umask      permission bits taken away from 0444 files and the 0555 directory
  * @param threads    how many requests are served at once (a binding that serves one at a time ignores it)
  * @param timeout    how long a read may wait on the storage before it is answered EIO (zero: for ever), where the
  *                   binding can answer a request while its thread still waits
+ * @param parents    {@code parent=PATH}, in the order given: as {@code --parent}
+ * @param logFile    {@code log_file=PATH}: as {@code --log-file}
+ * @param readahead  {@code readahead=KIB}: as {@code --readahead}
+ * @param partitions {@code partitions}: as {@code --partitions}
+ * @param given      the names of the command's own options that {@code -o} gave ({@link #COMMAND_OPTIONS}), so that
+ *                   the command can tell them from its defaults
  */
 public record MountOptions(String source, boolean allowOther, boolean allowRoot, boolean nonEmpty, boolean debug,
-        OptionalInt uid, OptionalInt gid, int umask, int threads, Duration timeout) {
+        boolean noExec, OptionalInt uid, OptionalInt gid, int umask, int threads, Duration timeout, List<Path> parents,
+        Optional<Path> logFile, OptionalInt readahead, boolean partitions, Set<String> given) {
 
     /**
      * Requests served at once unless told: enough for a queue of 16 reads (fio's usual depth, or readahead and a few
@@ -42,12 +62,21 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
     public static final int DEFAULT_TIMEOUT_SECONDS = 60;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(DEFAULT_TIMEOUT_SECONDS);
 
+    /**
+     * The command's own options that {@code -o} also takes, each as its command-line option: what a process that
+     * gets them as command-line options must not get again in {@code -o} ({@link #withoutCommandOptions}).
+     */
+    public static final Set<String> COMMAND_OPTIONS = Set.of("parent", "log_file", "readahead", "threads", "timeout");
+
     /** The options users may give, as they are written, for messages. */
-    public static final String SUPPORTED = "allow_other, allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL, ro,"
-            + " default_permissions, kernel_cache";
+    public static final String SUPPORTED = "allow_other, allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL,"
+            + " parent=PATH, log_file=PATH, readahead=KIB, threads=N, timeout=SECONDS, partitions; and those of mount"
+            + " and fstab: ro, defaults, auto, noauto, user, nouser, users, nofail, _netdev, x-*, nodev, dev, nosuid,"
+            + " suid, noexec, exec, default_permissions, kernel_cache";
 
     /**
-     * Parses {@code -o} values, each one or several comma-separated options.
+     * Parses {@code -o} values, each one or several comma-separated options. Where an option is given twice, the
+     * later one counts, as with mount(8); {@code parent=} adds a parent each time.
      *
      * @param source the image, for the mount table
      * @throws IllegalArgumentException for an option that is not supported or a malformed value; the message names
@@ -58,13 +87,24 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
         boolean allowRoot = false;
         boolean nonEmpty = false;
         boolean debug = false;
+        boolean noExec = false;
         OptionalInt uid = OptionalInt.empty();
         OptionalInt gid = OptionalInt.empty();
         int umask = 0;
+        int threads = DEFAULT_THREADS;
+        Duration timeout = DEFAULT_TIMEOUT;
+        List<Path> parents = new ArrayList<>();
+        Optional<Path> logFile = Optional.empty();
+        OptionalInt readahead = OptionalInt.empty();
+        boolean partitions = false;
+        Set<String> given = new TreeSet<>();
         for (String value : values) {
             for (String option : value.split(",")) {
                 String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
                 String argument = option.contains("=") ? option.substring(option.indexOf('=') + 1) : null;
+                if (COMMAND_OPTIONS.contains(name)) {
+                    given.add(name);
+                }
                 switch (name) {
                     case "" -> { } // "a,,b" and a trailing comma, as mount(8) takes them
                     case "allow_other" -> allowOther = flag(option, argument);
@@ -73,21 +113,76 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
                     case "debug" -> debug = flag(option, argument);
                     // always in force: read-only, the kernel checks permissions, and the page cache is kept
                     case "ro", "default_permissions", "kernel_cache" -> flag(option, argument);
+                    // mount(8) passes rw unless told ro; a later vhdx-mount may give rw a meaning (a writable
+                    // overlay), so it is refused rather than taken as ro
                     case "rw" -> throw new IllegalArgumentException("-o rw: the mount is read-only (the image is"
-                            + " never written)");
+                            + " never written): say ro (mount and fstab lines pass rw unless told ro)");
+                    // for mount(8), systemd and mount.fuse3 (which usually keep them to themselves): whether and
+                    // when to mount, and who may
+                    case "defaults", "auto", "noauto", "user", "nouser", "users", "nofail", "_netdev" ->
+                            flag(option, argument);
+                    // a FUSE mount is always nodev and nosuid (disk.raw is neither a device nor set-user-ID, so
+                    // there is nothing to loosen); mount.fuse3 adds dev,suid unless told nodev,nosuid
+                    case "nodev", "dev", "nosuid", "suid" -> flag(option, argument);
+                    case "noexec" -> noExec = flag(option, argument);
+                    case "exec" -> noExec = !flag(option, argument);
                     case "uid" -> uid = OptionalInt.of(number(option, argument, 10));
                     case "gid" -> gid = OptionalInt.of(number(option, argument, 10));
                     case "umask" -> umask = number(option, argument, 8);
-                    default -> throw new IllegalArgumentException("-o " + option + ": not an option vhdx-mount"
-                            + " takes (it takes " + SUPPORTED + ")");
+                    case "parent" -> parents.add(path(option, argument));
+                    case "log_file" -> logFile = Optional.of(path(option, argument));
+                    case "readahead" -> readahead = OptionalInt.of(number(option, argument, 10));
+                    case "threads" -> threads = number(option, argument, 10);
+                    case "timeout" -> timeout = Duration.ofSeconds(number(option, argument, 10));
+                    case "partitions" -> partitions = flag(option, argument);
+                    default -> {
+                        // x-*: for programs in user space (systemd's x-systemd.automount, x-mount.mkdir), by
+                        // mount(8)'s rule
+                        if (!name.startsWith("x-")) {
+                            throw new IllegalArgumentException("-o " + option + ": not an option vhdx-mount"
+                                    + " takes (it takes " + SUPPORTED + ")");
+                        }
+                    }
                 }
             }
         }
         if (umask > 0777) {
             throw new IllegalArgumentException("-o umask=" + Integer.toOctalString(umask) + ": not 0 to 0777");
         }
-        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, DEFAULT_THREADS,
-                DEFAULT_TIMEOUT);
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("-o threads=" + threads + ": not 1 to " + MAX_THREADS);
+        }
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, noExec, uid, gid, umask, threads,
+                timeout, List.copyOf(parents), logFile, readahead, partitions, Set.copyOf(given));
+    }
+
+    /**
+     * These {@code -o} values less the command's own options ({@link #COMMAND_OPTIONS}), for a process that gets
+     * those as command-line options instead: the same values, as one comma-separated value, or none.
+     */
+    public static List<String> withoutCommandOptions(List<String> values) {
+        List<String> kept = new ArrayList<>();
+        for (String value : values) {
+            for (String option : value.split(",")) {
+                String name = option.contains("=") ? option.substring(0, option.indexOf('=')) : option;
+                if (!name.isEmpty() && !COMMAND_OPTIONS.contains(name)) {
+                    kept.add(option);
+                }
+            }
+        }
+        return kept.isEmpty() ? List.of() : List.of(String.join(",", kept));
+    }
+
+    private static Path path(String option, String argument) {
+        if (argument == null || argument.isEmpty()) {
+            throw new IllegalArgumentException("-o " + option + ": needs a path (" + option.replace("=", "")
+                    + "=PATH)");
+        }
+        try {
+            return Path.of(argument);
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("-o " + option + ": not a path: " + e.getReason());
+        }
     }
 
     private static boolean flag(String option, String argument) {
@@ -115,7 +210,8 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
         if (threads < 1 || threads > MAX_THREADS) {
             throw new IllegalArgumentException("--threads takes 1 to " + MAX_THREADS + ", not " + threads);
         }
-        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, threads, timeout);
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, noExec, uid, gid, umask, threads,
+                timeout, parents, logFile, readahead, partitions, given);
     }
 
     /** These options, with reads answered EIO after {@code timeout} without an answer from the storage (0: never). */
@@ -123,7 +219,8 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("--timeout takes 0 (wait for ever) or more seconds, not " + timeout);
         }
-        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, uid, gid, umask, threads, timeout);
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, noExec, uid, gid, umask, threads,
+                timeout, parents, logFile, readahead, partitions, given);
     }
 
     /** The owner the files show: {@code uid=}/{@code gid=} where given, else {@code self}'s. */
@@ -136,7 +233,9 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
      * kernel checks permissions, the mount table's type and source, and those the user chose.
      */
     public List<String> libfuseOptions() {
-        List<String> options = new ArrayList<>(List.of("ro", "default_permissions", "subtype=vhdx",
+        // subtype: the mount table's type is then fuse.vhdx-mount, the type of an fstab line, so that mount(8) and
+        // systemd know the mount as that line's
+        List<String> options = new ArrayList<>(List.of("ro", "default_permissions", "subtype=vhdx-mount",
                 // libfuse splits options at commas and takes a backslash as an escape
                 "fsname=" + source.replace("\\", "\\\\").replace(",", "\\,")));
         if (allowOther) {
@@ -147,6 +246,9 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
         }
         if (debug) {
             options.add("debug");
+        }
+        if (noExec) {
+            options.add("noexec");
         }
         return options;
     }

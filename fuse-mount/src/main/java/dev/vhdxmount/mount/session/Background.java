@@ -148,6 +148,18 @@ public final class Background {
         return command;
     }
 
+    /** Holds no folder busy, as daemons do (every path in use is absolute by now). */
+    private static void leaveFolder() {
+        try {
+            LibC libc = LibC.load();
+            if (libc.chdir("/") != 0) {
+                log.debug("chdir / failed: errno {}", LastError.getLastError(jnr.ffi.Runtime.getRuntime(libc)));
+            }
+        } catch (RuntimeException | LinkageError e) {
+            log.debug("chdir / failed: {}", e.toString());
+        }
+    }
+
     /** In the child, first thing: leave the launcher's session and process group. */
     public static void leaveTerminalSession() {
         try {
@@ -159,10 +171,12 @@ public final class Background {
     }
 
     /**
-     * In the child, once mounted: tell the launcher, then let go of the launcher's stdin, stdout and stderr, and of
-     * the folder it was started in.
+     * In the child, once mounted: let go of the folder it was started in, tell the launcher, then let go of the
+     * launcher's stdin, stdout and stderr.
      */
     public static void reportReadyAndDetach() {
+        // the folder first: once the launcher has the ready line its caller goes on, and may remove that folder
+        leaveFolder();
         System.out.println(READY);
         System.out.flush();
         System.err.flush();
@@ -177,10 +191,6 @@ public final class Background {
                 libc.dup2(devNull, fd);
             }
             libc.close(devNull);
-            // hold no folder busy, as daemons do (every path in use is absolute by now)
-            if (libc.chdir("/") != 0) {
-                log.debug("chdir / failed: errno {}", LastError.getLastError(jnr.ffi.Runtime.getRuntime(libc)));
-            }
         } catch (RuntimeException | LinkageError e) {
             // the launcher has its answer; at worst a caller reading our stderr waits for the unmount
             log.warn("cannot detach from the terminal: {}", e.toString());

@@ -33,6 +33,14 @@ public final class MountPoints {
         public boolean isFuse() {
             return fsType.equals("fuse") || fsType.startsWith("fuse.") || fsType.equals("fuseblk");
         }
+
+        /**
+         * An automount point (systemd's x-systemd.automount, autofs): a mount made there goes on top of it, which
+         * is what the automounter waits for; it is not a mount in the way.
+         */
+        public boolean isAutomountPoint() {
+            return fsType.equals("autofs");
+        }
     }
 
     private MountPoints() {}
@@ -94,6 +102,11 @@ public final class MountPoints {
                     "mountpoint " + path + " cannot be accessed: " + IoReasons.reason(e), e);
         }
         Optional<MountEntry> mounted = findMount(real);
+        if (mounted.map(MountEntry::isAutomountPoint).orElse(false)) {
+            // listing it would ask the automounter for the very mount it waits on us for: it is empty anyway
+            log.debug("mountpoint {} is an automount point: mounting on top of it", path);
+            return real;
+        }
         if (mounted.isPresent()) {
             MountEntry m = mounted.get();
             throw new MountFailure(BAD_MOUNTPOINT, "mountpoint " + path + " is already mounted (" + m.fsType()

@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.vhdxmount.mount.Main;
+import dev.vhdxmount.mount.fuse.MountOptions;
 import dev.vhdxmount.mount.session.Background;
 import dev.vhdxmount.mount.session.FuseBinding;
 import picocli.CommandLine;
@@ -66,6 +67,54 @@ class MountCommandTest {
                 + " allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL"), err);
         err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "-o", "rw", "a", "b")));
         assertTrue(err.startsWith("vhdx-mount: -o rw: the mount is read-only"), err);
+    }
+
+    /** An fstab line's -o: the command's own options in it are taken as those options, with the same checks. */
+    @Test
+    void theCommandsOwnOptionsFromOAreTakenAndTheChildGetsThemAsOptions() {
+        MountCommand c = parse("a.vhdx", "mnt", "-o", "ro,parent=base.vhdx,log_file=x.log,readahead=0,threads=4,"
+                + "timeout=5,allow_other,nofail,dev,suid");
+        MountCommand checked = withTheOptionsOfO(c);
+        assertEquals(List.of(Path.of("base.vhdx")), checked.imageOptions.parents);
+        assertEquals(Path.of("x.log"), checked.logging.logFile);
+        assertEquals(List.of(0, 4, 5L), List.of(checked.readahead, checked.threads, checked.timeout));
+        List<String> args = checked.childArguments();
+        assertTrue(args.containsAll(List.of("--parent=" + Path.of("base.vhdx").toAbsolutePath(),
+                "--log-file=" + Path.of("x.log").toAbsolutePath(), "--readahead=0", "--threads=4", "--timeout=5",
+                "-o", "ro,allow_other,nofail,dev,suid")), args.toString());
+        assertTrue(args.stream().noneMatch(a -> a.contains("parent=base") || a.contains("threads=4,")), args::toString);
+        // the child parses what it got, and gets the same
+        MountCommand child = withTheOptionsOfO(parse(args.subList(1, args.size()).toArray(String[]::new)));
+        assertEquals(List.of(Path.of("base.vhdx").toAbsolutePath()), child.imageOptions.parents);
+        assertEquals(Path.of("x.log").toAbsolutePath(), child.logging.logFile);
+        assertEquals(List.of(0, 4, 5L), List.of(child.readahead, child.threads, child.timeout));
+    }
+
+    @Test
+    void anOptionGivenBothWaysOrABadValueInOIsAUsageError() {
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--threads", "2",
+                "/nonexistent/a.vhdx", "/nonexistent/mnt", "-o", "ro,threads=3")));
+        assertTrue(err.startsWith("vhdx-mount: -o threads=... and --threads both given: give it one way"), err);
+        err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "-p", "b.vhdx",
+                "/nonexistent/a.vhdx", "/nonexistent/mnt", "-o", "ro,parent=c.vhdx")));
+        assertTrue(err.startsWith("vhdx-mount: -o parent=... and --parent both given"), err);
+        err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "/nonexistent/a.vhdx",
+                "/nonexistent/mnt", "-o", "ro,readahead=99999")));
+        assertTrue(err.startsWith("vhdx-mount: --readahead takes 0 to 16384 (KiB), not 99999"), err);
+        // what mount(8) passes when not told ro
+        err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "/nonexistent/a.vhdx",
+                "/nonexistent/mnt", "-o", "rw,dev,suid")));
+        assertTrue(err.startsWith("vhdx-mount: -o rw: the mount is read-only"), err);
+    }
+
+    /** mount.fuse3's argument shape, options after the paths, reaches the same checks as any other. */
+    @Test
+    void mountFuse3sArgumentShape() {
+        MountCommand c = parse("/nonexistent/a.vhdx", "/nonexistent/mnt", "-o", "ro,allow_other,dev,suid");
+        assertEquals(Path.of("/nonexistent/a.vhdx"), c.image);
+        assertEquals(List.of("ro,allow_other,dev,suid"), c.fuseOptions);
+        assertEquals(ExitCode.IMAGE_UNREADABLE, Main.run("vhdx-mount", "/nonexistent/a.vhdx", "/nonexistent/mnt",
+                "-o", "ro,allow_other,dev,suid", "-f"));
     }
 
     @Test
@@ -129,6 +178,7 @@ class MountCommandTest {
         assertTrue(help.contains("Usage: vhdx-mount [OPTIONS] IMAGE MOUNTPOINT"), help);
         assertTrue(help.contains("fusermount -u"), help);
         assertTrue(help.contains("Exit status:"), help);
+        assertTrue(help.contains("mount -o ro ${loop}p1 /mnt/part"), "a shell variable in an example: " + help);
         String version = stdoutOf(() -> assertEquals(ExitCode.OK, Main.run("vhdx-info", "--version")));
         assertTrue(version.startsWith("vhdx-info "), version);
         assertFalse(version.contains("unknown version"), version);
@@ -138,6 +188,12 @@ class MountCommandTest {
     void aMissingImageInTheForeground() {
         assertEquals(ExitCode.IMAGE_UNREADABLE, Main.run("-f", "/nonexistent/disk.vhdx", "/tmp"));
         assertEquals(ExitCode.IMAGE_UNREADABLE, Main.run("vhdx-info", "/nonexistent/disk.vhdx"));
+    }
+
+    /** The command's options once those of -o are taken, as it takes them before anything else. */
+    private static MountCommand withTheOptionsOfO(MountCommand command) {
+        command.useCommandOptionsOf(MountOptions.parse("img", command.fuseOptions));
+        return command;
     }
 
     private static String stdoutOf(Runnable r) {

@@ -74,6 +74,18 @@ class MountPointsTest {
         assertFalse(entries.get(0).isFuse());
     }
 
+    /** systemd's x-systemd.automount mounts autofs there first, and starts the real mount on the first access. */
+    @Test
+    void anAutomountPointIsWhereTheMountGoesNotAMountInTheWay() {
+        List<MountEntry> entries = MountPoints.parse("""
+                51 27 0:45 / /mnt/vhdx rw,relatime shared:30 - autofs systemd-1 rw,fd=55,pgrp=1,timeout=0,direct
+                """);
+        assertTrue(entries.get(0).isAutomountPoint());
+        assertFalse(entries.get(0).isFuse());
+        assertFalse(new MountEntry("/mnt/x", "fuse.vhdx-mount", "/i.vhdx", "0:50").isAutomountPoint());
+        assertFalse(new MountEntry("/proc", "proc", "proc", "0:21").isAutomountPoint());
+    }
+
     @Test
     void theStaleMessageSaysHowToClearIt() {
         String message = MountPoints.staleMessage(Path.of("/mnt/x"));

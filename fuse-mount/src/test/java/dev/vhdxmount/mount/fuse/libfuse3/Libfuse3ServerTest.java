@@ -302,7 +302,7 @@ class Libfuse3ServerTest {
     void libfuse3GetsItsOwnWordsForTheOptions() {
         MountOptions options = MountOptions.parse("/images/a.vhdx", List.of("allow_other,nonempty"));
         assertEquals(List.of("vhdx-mount", "-o", "max_read=524288", "-o", "ro", "-o", "default_permissions", "-o",
-                "subtype=vhdx", "-o", "fsname=/images/a.vhdx", "-o", "allow_other"), Libfuse3Server.arguments(options),
+                "subtype=vhdx-mount", "-o", "fsname=/images/a.vhdx", "-o", "allow_other"), Libfuse3Server.arguments(options),
                 "nonempty is not passed: libfuse 3 refuses it");
     }
 }
