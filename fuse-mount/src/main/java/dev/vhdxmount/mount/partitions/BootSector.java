@@ -9,8 +9,9 @@ import dev.vhdxmount.mount.partitions.FileSystem.Type;
 /**
  * The boot sector of a FAT, NTFS, exFAT or BitLocker volume: an x86 jump, the OEM name at 3, and the boot signature
  * 0x55 0xAA at 510, like an MBR's, which is why a table reader must tell them apart. NTFS, exFAT and BitLocker name
- * themselves at 3; FAT is known by a sound BIOS parameter block, and FAT12, FAT16 and FAT32 by its count of clusters
- * (Microsoft's FAT specification: under 4085 is FAT12, under 65525 FAT16).
+ * themselves at 3; FAT is known by a sound BIOS parameter block. FAT32 is the one whose 16-bit FAT size is 0, as Linux
+ * and libblkid tell it (mkfs.fat makes FAT32 volumes with fewer clusters than Microsoft's specification wants); FAT12
+ * and FAT16 by the count of clusters, under 4085 FAT12.
  *
  * @param serial the volume serial number, as blkid prints it
  * @param label  the label the FAT boot sector holds ("NO NAME" means none)
@@ -49,7 +50,8 @@ record BootSector(Type type, String serial, String label) {
         int rootEntries = b.getShort(17) & 0xffff;
         long total = (b.getShort(19) & 0xffff) != 0 ? b.getShort(19) & 0xffff : Integer.toUnsignedLong(b.getInt(32));
         int media = b.get(21) & 0xff;
-        long fatSize = (b.getShort(22) & 0xffff) != 0 ? b.getShort(22) & 0xffff : Integer.toUnsignedLong(b.getInt(36));
+        boolean fat32 = (b.getShort(22) & 0xffff) == 0;
+        long fatSize = fat32 ? Integer.toUnsignedLong(b.getInt(36)) : b.getShort(22) & 0xffff;
         if (bytesPerSector < 512 || bytesPerSector > 4096 || Integer.bitCount(bytesPerSector) != 1
                 || sectorsPerCluster == 0 || Integer.bitCount(sectorsPerCluster) != 1 || reserved == 0 || fats == 0
                 || (media != 0xf0 && media < 0xf8) || fatSize == 0) {
@@ -61,7 +63,7 @@ record BootSector(Type type, String serial, String label) {
             return Optional.empty();
         }
         long clusters = (total - meta) / sectorsPerCluster;
-        Type type = clusters < 4085 ? Type.FAT12 : clusters < 65525 ? Type.FAT16 : Type.FAT32;
+        Type type = fat32 ? Type.FAT32 : clusters < 4085 ? Type.FAT12 : Type.FAT16;
         // the extended parameters (serial, label) follow the FAT32 BPB at 64, the FAT12/16 one at 36
         int ext = type == Type.FAT32 ? 64 : 36;
         boolean extended = (b.get(ext + 2) & 0xff) == 0x29;

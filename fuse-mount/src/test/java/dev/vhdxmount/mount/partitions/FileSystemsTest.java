@@ -156,7 +156,7 @@ class FileSystemsTest {
     }
 
     @Test
-    void fatTwelveSixteenAndThirtyTwoByTheirCountOfClusters() {
+    void fatTwelveAndSixteenByTheirCountOfClustersAndFat32ByItsBpb() {
         assertEquals(Optional.of(fs(Type.FAT16, "BOOT", "C0FF-EE42")),
                 identify(fatBootSector(512, 4, 1, 2, 512, 65536, 64, false)));
         assertEquals(Optional.of(fs(Type.FAT32, "BOOT", "C0FF-EE42")),
@@ -164,8 +164,10 @@ class FileSystemsTest {
         // one FAT of one sector, no root directory: clusters = total sectors - 2
         assertEquals(Type.FAT12, identify(fatBootSector(512, 1, 1, 1, 0, 4086, 1, false)).orElseThrow().type());
         assertEquals(Type.FAT16, identify(fatBootSector(512, 1, 1, 1, 0, 4087, 1, false)).orElseThrow().type());
-        assertEquals(Type.FAT16, identify(fatBootSector(512, 1, 1, 1, 0, 65526, 1, true)).orElseThrow().type());
-        assertEquals(Type.FAT32, identify(fatBootSector(512, 1, 1, 1, 0, 65527, 1, true)).orElseThrow().type());
+        assertEquals(Type.FAT16, identify(fatBootSector(512, 1, 1, 1, 0, 100000, 1, false)).orElseThrow().type(),
+                "a 16-bit FAT size, however many clusters");
+        assertEquals(Type.FAT32, identify(fatBootSector(512, 1, 1, 1, 0, 16000, 1, true)).orElseThrow().type(),
+                "no 16-bit FAT size, however few clusters (mkfs.fat -F 32 on 8 MiB)");
         byte[] noName = fatBootSector(512, 4, 1, 2, 512, 65536, 64, false);
         Bin.ascii(noName, 43, "NO NAME    ");
         assertEquals(Optional.empty(), identify(noName).orElseThrow().label(), "the label of no label");
