@@ -49,6 +49,7 @@ final class ImageReport {
             root.put("logical_sector_size", disk.logicalSectorSize());
             root.put("physical_sector_size", disk.physicalSectorSize());
         }
+        root.put("partition_table", ContentsReport.of(disk));
         String advice = DiskAdvice.losetup(disk.logicalSectorSize(), "MOUNTPOINT/" + DiskFileSystem.DISK_FILE);
         if (advice != null) {
             root.put("note", advice);

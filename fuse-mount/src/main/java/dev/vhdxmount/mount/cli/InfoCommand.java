@@ -20,15 +20,18 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vhdx-info [OPTIONS] IMAGE}: what was parsed (creator, both headers, log state, regions, metadata, BAT state
- * counts, the parent chain) and how to attach the disk; {@code --json} for scripts.
+ * counts, the parent chain), what the disk holds (partitions, file systems) and how to mount it; {@code --json} for
+ * scripts.
  */
 @Command(name = "vhdx-info", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         customSynopsis = "vhdx-info [OPTIONS] IMAGE",
         description = {"Show what a VHDX image holds: creator, headers, log (and whether it needs replay), regions,",
-            "metadata, BAT block states, the parent chain of a differencing disk, and how to attach the disk.", ""},
+            "metadata, BAT block states, the parent chain of a differencing disk, the partition table and the file",
+            "system in each partition, and the commands that mount them.", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  vhdx-info disk.vhdx", "  vhdx-info --json disk.vhdx | jq '.log.state'",
+            "  vhdx-info --json disk.vhdx | jq '.partition_table.partitions[] | {number, filesystem}'",
             "  vhdx-info --parent base.vhdx child.avhdx", "",
             "Exit status: as vhdx-mount's (0 ok, 2 bad command line, 3-7 image problems); see vhdx-mount --help."})
 public final class InfoCommand implements Callable<Integer> {
