@@ -21,17 +21,20 @@ import picocli.CommandLine.Spec;
 /**
  * {@code vhdx-info [OPTIONS] IMAGE}: what was parsed (creator, both headers, log state, regions, metadata, BAT state
  * counts, the parent chain), what the disk holds (partitions, file systems) and how to mount it; {@code --json} for
- * scripts.
+ * scripts; {@code --map} for the allocation map instead.
  */
 @Command(name = "vhdx-info", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         customSynopsis = "vhdx-info [OPTIONS] IMAGE",
         description = {"Show what a VHDX image holds: creator, headers, log (and whether it needs replay), regions,",
             "metadata, BAT block states, the parent chain of a differencing disk, the partition table and the file",
-            "system in each partition, and the commands that mount them.", ""},
+            "system in each partition, and the commands that mount them.",
+            "With --map, the allocation map instead: which ranges of the disk hold data and which read as zeros.",
+            ""},
         footerHeading = "%nExamples:%n",
         footer = {"  vhdx-info disk.vhdx", "  vhdx-info --json disk.vhdx | jq '.log.state'",
             "  vhdx-info --json disk.vhdx | jq '.partition_table.partitions[] | {number, filesystem}'",
+            "  vhdx-info --map --json disk.vhdx",
             "  vhdx-info --parent base.vhdx child.avhdx", "",
             "Exit status: as vhdx-mount's (0 ok, 2 bad command line, 3-7 image problems); see vhdx-mount --help."})
 public final class InfoCommand implements Callable<Integer> {
@@ -46,6 +49,10 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the report as JSON, for scripts.")
     boolean json;
+
+    @Option(names = "--map", description = "Print the allocation map (as qemu-img map does): runs of data and of"
+            + " zeros, with where each lies in which file of the chain.")
+    boolean map;
 
     @Mixin
     ImageOptions imageOptions = new ImageOptions();
@@ -65,7 +72,11 @@ public final class InfoCommand implements Callable<Integer> {
             OpenOptions openOptions = imageOptions.toOpenOptions();
             Images.checkReadable(image, openOptions);
             try (VirtualDisk disk = Images.open(image, openOptions)) {
-                print(spec.commandLine().getOut(), disk);
+                try {
+                    print(spec.commandLine().getOut(), disk);
+                } catch (IOException e) {
+                    throw Images.describe(image, openOptions, e);
+                }
             }
             return ExitCode.OK;
         } catch (CliError e) {
@@ -78,7 +89,16 @@ public final class InfoCommand implements Callable<Integer> {
         }
     }
 
-    private void print(PrintWriter out, VirtualDisk disk) {
+    private void print(PrintWriter out, VirtualDisk disk) throws IOException {
+        if (map) {
+            if (json) {
+                AllocationReport.printJson(out, disk);
+            } else {
+                AllocationReport.printText(out, disk);
+            }
+            out.flush();
+            return;
+        }
         var report = ImageReport.of(Logging.show(image), disk);
         if (json) {
             ImageReport.printJson(out, report);
