@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -272,6 +275,36 @@ class AllocationMapTest {
             List<Allocation> seen = new ArrayList<>();
             assertFalse(disk.mapMerged(0, disk.size(), run -> seen.add(run) && !run.data()));
             assertEquals(2, seen.size(), "zeros, then the first data run stops it: " + seen);
+        }
+    }
+
+    @Test
+    void threadsThatMapAtOnceGetWhatOneGets() throws Exception {
+        // a 32 MiB BAT: twice what the cache holds, so that the threads evict each other's pages
+        VhdxBuilder b = VhdxBuilder.dynamic(4 * TIB).blockSize(MIB);
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < 200; i++) {
+            b.write(random.nextLong(4 * TIB - 4096), VhdxBuilder.pattern(1 + random.nextInt(4096), i));
+        }
+        BuiltImage img = b.build(tmp.resolve("busy.vhdx"));
+        List<ExpectedDisk.Run> want = b.expected().allocation();
+        try (VirtualDisk disk = VhdxImage.open(img.path())) {
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<List<ExpectedDisk.Run>>> maps = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    maps.add(pool.submit(() -> {
+                        List<Allocation> runs = new ArrayList<>();
+                        disk.map(0, disk.size(), runs::add);
+                        return merged(normalised(runs));
+                    }));
+                }
+                for (Future<List<ExpectedDisk.Run>> map : maps) {
+                    assertEquals(want, map.get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
         }
     }
 
