@@ -69,6 +69,7 @@ packages=(
   fuse3 "$libfuse2"                      # FUSE: fusermount, libfuse 3 (the default binding), libfuse 2 (jnr-fuse)
   gcc libfuse3-dev                       # tests: the libfuse 3 struct layouts checked against the C headers
   util-linux fdisk e2fsprogs             # losetup, sfdisk/fdisk, mkfs.ext4 for examples and tests
+  dosfstools                             # tests: mkfs.vfat, the FAT partitions vhdx-info reports
   qemu-utils                             # qemu-img: the oracle and the image maker in tests
   libvhdi-utils                          # vhdimount: the peer used in cross-checks and benchmarks
   strace                                 # tests: which files a run opens and which bytes it reads

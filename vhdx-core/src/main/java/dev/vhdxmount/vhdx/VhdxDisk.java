@@ -17,19 +17,24 @@ import java.nio.ByteBuffer;
  * differencing disk its parent. Reads are split at block and sector-bitmap-run boundaries and executed piece by
  * piece; nothing is shared between reads, so any number of threads may read at once.
  *
- * <p>{@link #read} and {@link #locate} are one walk over the same translation ({@link #walk}); they differ only in
- * what they do with a piece. A piece in this file is copied by {@code read} from the file as the replayed log
- * shows it, and handed out by {@code locate} as a file range only where the log holds none of it, else as a piece to
- * {@code read}: so a located disk reads exactly as a read one.
+ * <p>{@link #read}, {@link #locate} and {@link #map} are one walk over the same translation ({@link #walk}); they
+ * differ only in what they do with a piece. A piece in this file is copied by {@code read} from the file as the
+ * replayed log shows it, and handed out by {@code locate} as a file range only where the log holds none of it, else
+ * as a piece to {@code read}: so a located disk reads exactly as a read one. {@code map} says the same pieces are
+ * data, and that the pieces {@code read} fills with zeros are zeros: so the map agrees with what is read.
  */
 final class VhdxDisk implements VirtualDisk {
+    /** How much of a map one walk covers: a walk's range is an int. */
+    private static final int MAP_STEP = 1 << 30;
+
     private final ImageInfo info;
     private final ByteSource source;
     private final BlockMap blocks;
     private final VirtualDisk parent;
-    /** What read and locate do with each piece: one of each per disk, so that neither allocates per call. */
+    /** What read, locate and map do with each piece: one of each per disk, so that none allocates per call. */
     private final Pieces<ByteBuffer> copy = new Copy();
     private final Pieces<ExtentSink> locate = new Locate();
+    private final Pieces<AllocationSink> map = new MapRuns();
 
     VhdxDisk(ImageInfo info, ByteSource source, BlockMap blocks, VirtualDisk parent) {
         this.info = info;
@@ -83,6 +88,17 @@ final class VhdxDisk implements VirtualDisk {
         return walk(virtualOffset, DiskRange.clamp(size(), virtualOffset, length), locate, sink);
     }
 
+    @Override
+    public boolean map(long virtualOffset, long length, AllocationSink sink) throws IOException {
+        long end = virtualOffset + DiskRange.clamp(size(), virtualOffset, length);
+        for (long position = virtualOffset; position < end; position += MAP_STEP) {
+            if (!walk(position, (int) Math.min(MAP_STEP, end - position), map, sink)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * What a walk does with each piece of the range, given the call's target {@code T} (a buffer to fill, a sink to
      * tell); false stops the walk.
@@ -94,7 +110,7 @@ final class VhdxDisk implements VirtualDisk {
         /** The piece's bytes are the parent's at the same virtual offset. */
         boolean inParent(T target, long virtualOffset, int length) throws IOException;
 
-        boolean zeros(T target, int length) throws IOException;
+        boolean zeros(T target, long virtualOffset, int length) throws IOException;
     }
 
     /**
@@ -118,7 +134,7 @@ final class VhdxDisk implements VirtualDisk {
                 } else if (piece instanceof ReadTarget.InParent) {
                     more = pieces.inParent(target, position, n);
                 } else {
-                    more = pieces.zeros(target, n);
+                    more = pieces.zeros(target, position, n);
                 }
                 if (!more) {
                     return false;
@@ -167,7 +183,7 @@ final class VhdxDisk implements VirtualDisk {
         }
 
         @Override
-        public boolean zeros(ByteBuffer dst, int length) {
+        public boolean zeros(ByteBuffer dst, long virtualOffset, int length) {
             dst.limit(dst.position() + length);
             Zeros.fill(dst, length);
             return true;
@@ -189,8 +205,29 @@ final class VhdxDisk implements VirtualDisk {
         }
 
         @Override
-        public boolean zeros(ExtentSink sink, int length) throws IOException {
+        public boolean zeros(ExtentSink sink, long virtualOffset, int length) throws IOException {
             return sink.zeros(length);
+        }
+    }
+
+    /** {@link #map}: each piece as a run, read from nothing but the structures that map it, as {@link Locate}. */
+    private final class MapRuns implements Pieces<AllocationSink> {
+        /** Data; at its file offset only where the file holds it as it is (see {@link Locate#inFile}). */
+        @Override
+        public boolean inFile(AllocationSink sink, long virtualOffset, long fileOffset, int length)
+                throws IOException {
+            boolean plain = source.fileHolding(fileOffset, length) != null;
+            return sink.run(new Allocation(virtualOffset, length, true, 0, info.path(), plain ? fileOffset : -1));
+        }
+
+        @Override
+        public boolean inParent(AllocationSink sink, long virtualOffset, int length) throws IOException {
+            return parent.map(virtualOffset, length, run -> sink.run(run.inParent()));
+        }
+
+        @Override
+        public boolean zeros(AllocationSink sink, long virtualOffset, int length) throws IOException {
+            return sink.run(new Allocation(virtualOffset, length, false, 0, info.path(), -1));
         }
     }
 

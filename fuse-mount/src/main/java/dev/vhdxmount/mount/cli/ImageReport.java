@@ -49,6 +49,7 @@ final class ImageReport {
             root.put("logical_sector_size", disk.logicalSectorSize());
             root.put("physical_sector_size", disk.physicalSectorSize());
         }
+        root.put("partition_table", ContentsReport.of(disk));
         String advice = DiskAdvice.losetup(disk.logicalSectorSize(), "MOUNTPOINT/" + DiskFileSystem.DISK_FILE);
         if (advice != null) {
             root.put("note", advice);
@@ -257,7 +258,9 @@ final class ImageReport {
             if (value instanceof Map<?, ?> m && !m.isEmpty()) {
                 out.println(indent + name);
                 printMap(out, m, indent + "  ");
-            } else if (value instanceof List<?> list && !list.isEmpty() && list.stream().noneMatch(Map.class::isInstance)) {
+            } else if (value instanceof List<?> list && !list.isEmpty()
+                    && list.stream().allMatch(item -> !(item instanceof Map) && !String.valueOf(item).contains(" "))) {
+                // words (flags) on one line; sentences (warnings) one per line below
                 out.println(indent + String.format("%-" + width + "s", name) + String.join(", ",
                         list.stream().map(String::valueOf).toList()));
             } else if (value instanceof List<?> list && !list.isEmpty()) {

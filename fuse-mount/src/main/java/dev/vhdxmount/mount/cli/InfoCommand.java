@@ -31,18 +31,23 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vhdx-info [OPTIONS] IMAGE}: what was parsed (creator, both headers, log state, regions, metadata, BAT state
- * counts, the parent chain) and how to attach the disk; {@code --json} for scripts. {@code --check} reads every
- * structure and reports what is wrong ({@link ImageCheck}); {@code --hash} digests the whole virtual disk
- * ({@link DiskHasher}); both show their progress on a terminal.
+ * counts, the parent chain), what the disk holds (partitions, file systems) and how to mount it; {@code --json} for
+ * scripts; {@code --map} for the allocation map instead. {@code --check} reads every structure and reports what is
+ * wrong ({@link ImageCheck}); {@code --hash} digests the whole virtual disk ({@link DiskHasher}); both show their
+ * progress on a terminal.
  */
 @Command(name = "vhdx-info", mixinStandardHelpOptions = true, versionProvider = Cli.Version.class,
         sortOptions = false, usageHelpAutoWidth = true,
         customSynopsis = "vhdx-info [OPTIONS] IMAGE",
         description = {"Show what a VHDX image holds: creator, headers, log (and whether it needs replay), regions,",
-            "metadata, BAT block states, the parent chain of a differencing disk, and how to attach the disk.",
+            "metadata, BAT block states, the parent chain of a differencing disk, the partition table and the file",
+            "system in each partition, and the commands that mount them.",
+            "With --map, the allocation map instead: which ranges of the disk hold data and which read as zeros.",
             "--check and --hash verify an image instead; on a terminal they show their progress on stderr.", ""},
         footerHeading = "%nExamples:%n",
         footer = {"  vhdx-info disk.vhdx", "  vhdx-info --json disk.vhdx | jq '.log.state'",
+            "  vhdx-info --json disk.vhdx | jq '.partition_table.partitions[] | {number, filesystem}'",
+            "  vhdx-info --map --json disk.vhdx",
             "  vhdx-info --parent base.vhdx child.avhdx",
             "  vhdx-info --hash sha256 disk.vhdx > disk.sha256      # then: cd MOUNTPOINT && sha256sum -c disk.sha256",
             "  vhdx-info --check disk.vhdx"})
@@ -69,6 +74,10 @@ public final class InfoCommand implements Callable<Integer> {
                     + "one pass: md5, sha1, sha256, sha512. Printed as sha256sum prints a file named "
                     + DiskFileSystem.DISK_FILE + " (what a mount serves), so that sha256sum -c checks a raw copy.")
     List<DiskHasher.Algorithm> hashes = new ArrayList<>();
+
+    @Option(names = "--map", description = "Print the allocation map (as qemu-img map does): runs of data and of"
+            + " zeros, with where each lies in which file of the chain.")
+    boolean map;
 
     @Mixin
     ImageOptions imageOptions = new ImageOptions();
@@ -112,7 +121,11 @@ public final class InfoCommand implements Callable<Integer> {
             }
             try (VirtualDisk disk = Images.open(image, openOptions)) {
                 Images.checkParentsUsed(image, openOptions, disk);
-                print(spec.commandLine().getOut(), disk);
+                try {
+                    print(spec.commandLine().getOut(), disk);
+                } catch (IOException e) {
+                    throw Images.describe(image, openOptions, e);
+                }
             }
             return ExitCode.OK;
         } catch (CliError e) {
@@ -199,7 +212,16 @@ public final class InfoCommand implements Callable<Integer> {
         return String.join(",", algorithms.stream().map(DiskHasher.Algorithm::id).toList());
     }
 
-    private void print(PrintWriter out, VirtualDisk disk) {
+    private void print(PrintWriter out, VirtualDisk disk) throws IOException {
+        if (map) {
+            if (json) {
+                AllocationReport.printJson(out, disk);
+            } else {
+                AllocationReport.printText(out, disk);
+            }
+            out.flush();
+            return;
+        }
         var report = ImageReport.of(Logging.show(image), disk);
         if (json) {
             ImageReport.printJson(out, report);

@@ -8,6 +8,7 @@ import dev.vhdxmount.vhdx.format.BatGeometry;
 import dev.vhdxmount.vhdx.format.PayloadBlockState;
 import dev.vhdxmount.vhdx.io.ByteSource;
 import java.io.IOException;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +20,10 @@ import java.util.function.Supplier;
  * (never the parent), PARTIALLY_PRESENT follows the sector bitmap (1 = this file, 0 = parent), and UNDEFINED and
  * UNMAPPED read as zeros: the spec leaves their content undefined, and returning zeros never exposes another file's
  * stale data.
+ *
+ * <p>A piece that reads zeros or the parent runs on through the following blocks that read the same way, so that a
+ * walk over unallocated space (a 64 TiB disk's 512 MiB BAT) takes a piece per call rather than per block, and scans
+ * those entries page by page in the bounded BAT cache.
  */
 public final class BlockMap {
     /** BAT pages of 32 KiB (4096 entries); 512 cached pages keep at most 16 MiB of BAT in memory. */
@@ -37,6 +42,9 @@ public final class BlockMap {
     private final boolean allowTruncated;
     /** Sector-bitmap bytes, cached by file page whatever chunk they belong to. */
     private final PagedRegion bitmapPages;
+    /** Whether a payload entry ends a run that reads zeros, or one that reads the parent: see {@link #alike}. */
+    private final LongPredicate endsZeros;
+    private final LongPredicate endsParent;
 
     public BlockMap(ByteSource source, long batOffset, BatGeometry geometry, FileLayout layout,
             boolean allowTruncated) {
@@ -47,6 +55,35 @@ public final class BlockMap {
         this.allowTruncated = allowTruncated;
         this.bat = new PagedRegion(source, batOffset, geometry.totalEntries() * 8L, BAT_PAGE, BAT_SLOTS, "BAT");
         this.bitmapPages = new PagedRegion(source, 0, source.size(), BITMAP_PAGE, BITMAP_SLOTS, "sector bitmap");
+        boolean hasParent = geometry.hasParent();
+        this.endsZeros = entry -> !readsZeros(entry, hasParent);
+        this.endsParent = entry -> !hasParent || BatEntry.reservedBits(entry) != 0
+                || BatEntry.state(entry) != PayloadBlockState.NOT_PRESENT.value;
+    }
+
+    /**
+     * Whether a payload entry reads as zeros, valid as {@link #checkPayloadEntry} would find it: the states that
+     * {@link #translate} turns into {@link ReadTarget.Zeros}, with clear reserved bits.
+     */
+    private static boolean readsZeros(long entry, boolean hasParent) {
+        if (BatEntry.reservedBits(entry) != 0) {
+            return false;
+        }
+        PayloadBlockState state = PayloadBlockState.of(BatEntry.state(entry));
+        if (state == null) {
+            return false;
+        }
+        switch (state) {
+            case NOT_PRESENT:
+                return !hasParent;
+            case UNDEFINED:
+            case ZERO:
+            case UNMAPPED:
+            case UNMAPPED_V1:
+                return true;
+            default:
+                return false;
+        }
     }
 
     public BatGeometry geometry() {
@@ -59,8 +96,9 @@ public final class BlockMap {
     }
 
     /**
-     * Where the bytes at {@code virtualOffset} live, for at most {@code maxLength} bytes; the piece ends at the
-     * block's end and, in a partially present block, at the end of the run of equal bitmap bits.
+     * Where the bytes at {@code virtualOffset} live, for at most {@code maxLength} bytes. A piece in the file ends at
+     * the block's end and, in a partially present block, at the end of the run of equal bitmap bits; a piece of zeros
+     * or of the parent ends where the following blocks stop reading the same way.
      */
     public ReadTarget translate(long virtualOffset, int maxLength) throws IOException {
         long blockSize = geometry.blockSize();
@@ -76,11 +114,41 @@ public final class BlockMap {
             case PARTIALLY_PRESENT:
                 return bitmapRun(block, virtualOffset, length, BatEntry.fileOffset(entry) + inBlock);
             case NOT_PRESENT:
-                return geometry.hasParent() ? new ReadTarget.InParent(virtualOffset, length)
-                        : new ReadTarget.Zeros(length);
+                return geometry.hasParent()
+                        ? new ReadTarget.InParent(virtualOffset, alike(block, length, maxLength, endsParent))
+                        : new ReadTarget.Zeros(alike(block, length, maxLength, endsZeros));
             default: // ZERO, UNDEFINED, UNMAPPED
-                return new ReadTarget.Zeros(length);
+                return new ReadTarget.Zeros(alike(block, length, maxLength, endsZeros));
         }
+    }
+
+    /**
+     * {@code length}, the piece's bytes in {@code block}, extended through the following blocks until {@code ends}
+     * accepts one's entry, up to {@code maxLength}. An entry that ends the run is left to the next translation, which
+     * checks it (and fails for a corrupt one); so is a BAT cut short.
+     */
+    private int alike(long block, int length, int maxLength, LongPredicate ends) throws IOException {
+        long blockSize = geometry.blockSize();
+        long ratio = geometry.chunkRatio();
+        long run = length;
+        long next = block + 1;
+        try {
+            while (run < maxLength && next < geometry.payloadBlocks()) {
+                // a chunk's payload entries are contiguous; its sector-bitmap entry follows them
+                long wanted = Math.min(Math.min(ratio - next % ratio, (maxLength - run - 1) / blockSize + 1),
+                        geometry.payloadBlocks() - next);
+                long from = geometry.payloadIndex(next) * 8;
+                long alike = (bat.findLong(from, from + wanted * 8, ends) - from) / 8;
+                run += alike * blockSize;
+                next += alike;
+                if (alike < wanted) {
+                    break;
+                }
+            }
+        } catch (VhdxFormatException.Truncated e) {
+            // the run ends before the missing entries: translating them reports it
+        }
+        return (int) Math.min(run, maxLength);
     }
 
     /**

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongPredicate;
 
 /**
  * A region of the file read in fixed-size pages on demand, with a small direct-mapped cache: how the BAT (512 MiB
@@ -46,6 +47,27 @@ final class PagedRegion {
 
     byte getByte(long position) throws IOException {
         return page(position, 1).get((int) (position % pageSize));
+    }
+
+    /**
+     * The position of the first 8-byte value in {@code [from, to)} that {@code stop} accepts, or {@code to}: values
+     * tested in place in each cached page, so that a long run of alike BAT entries costs one lookup per page.
+     *
+     * @param from a multiple of 8, as is {@code to}
+     */
+    long findLong(long from, long to, LongPredicate stop) throws IOException {
+        long position = from;
+        while (position < to) {
+            ByteBuffer page = page(position, 8);
+            int at = (int) (position % pageSize);
+            int end = (int) Math.min(page.limit(), at + (to - position));
+            for (; at + 8 <= end; at += 8, position += 8) {
+                if (stop.test(page.getLong(at))) {
+                    return position;
+                }
+            }
+        }
+        return to;
     }
 
     /**

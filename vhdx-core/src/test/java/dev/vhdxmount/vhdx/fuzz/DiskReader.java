@@ -1,12 +1,15 @@
 package dev.vhdxmount.vhdx.fuzz;
 
+import dev.vhdxmount.vhdx.Allocation;
 import dev.vhdxmount.vhdx.VhdxImage;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
 import dev.vhdxmount.vhdx.testkit.LocatedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -16,8 +19,9 @@ import java.util.SplittableRandom;
  * pieces (starting unaligned, so that they start mid-block and cross block boundaries); a larger one (mutated sizes
  * reach 64 TiB) has the first and last sector of a sample of blocks read, reads across block boundaries, random
  * ranges, its last bytes and past its end. One range is read twice and must read the same, and once more through
- * {@code locate} (the FUSE server's way), which must give the same bytes. A read refused with
- * VhdxFormatException does not stop the others.
+ * {@code locate} (the FUSE server's way), which must give the same bytes; its allocation map ({@code map}) must cover
+ * it run after run, and every byte of a zero run must have read as zero. A read refused with VhdxFormatException
+ * does not stop the others.
  */
 final class DiskReader {
     static final long WHOLE_DISK_LIMIT = 256L << 20;
@@ -129,6 +133,38 @@ final class DiskReader {
         }
         if (first != null) {
             readLocated(offset, first);
+            readMapped(offset, first);
+        }
+    }
+
+    /** The range's allocation map: runs that cover it in order, and zeros wherever it says zeros. */
+    private void readMapped(long offset, byte[] read) throws IOException, ContractViolation {
+        List<Allocation> runs = new ArrayList<>();
+        try {
+            disk.map(offset, read.length, runs::add);
+        } catch (VhdxFormatException e) {
+            throw new ContractViolation("map(" + offset + ", " + read.length + " bytes) failed where read() did"
+                    + " not: " + e);
+        }
+        long at = offset;
+        for (Allocation run : runs) {
+            if (run.virtualOffset() != at || run.end() > offset + read.length) {
+                throw new ContractViolation("map(" + offset + ", " + read.length + " bytes): run " + run
+                        + " where " + at + " was expected");
+            }
+            at = run.end();
+            if (run.zero()) {
+                int from = (int) (run.virtualOffset() - offset);
+                int nonZero = Arrays.mismatch(read, from, from + (int) run.length(), new byte[(int) run.length()], 0,
+                        (int) run.length());
+                if (nonZero >= 0) {
+                    throw new ContractViolation("map says " + run + " reads as zeros, read() gave a non-zero byte"
+                            + " at " + (run.virtualOffset() + nonZero));
+                }
+            }
+        }
+        if (at != offset + read.length) {
+            throw new ContractViolation("map(" + offset + ", " + read.length + " bytes) ended at " + at);
         }
     }
 

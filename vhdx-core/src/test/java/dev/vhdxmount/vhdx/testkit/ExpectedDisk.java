@@ -32,23 +32,37 @@ public final class ExpectedDisk {
         }
     }
 
+    /**
+     * A run of the allocation map the disk must have: data (a FULLY_PRESENT block, or the sectors of a
+     * PARTIALLY_PRESENT one whose bitmap bits are set) or zeros (any other state, unless it reads the parent), and
+     * the disk of the chain that decided it (0 this one, 1 its parent...).
+     */
+    public record Run(long offset, long length, boolean data, int depth) {
+        public long end() {
+            return offset + length;
+        }
+    }
+
     private static final int CHUNK = 1 << 20;
 
     private final long size;
     private final int logicalSectorSize;
     private final SparseData data;
     private final List<Range> ambiguous;
+    private final List<Run> runs;
 
-    ExpectedDisk(long size, int logicalSectorSize, SparseData data, List<Range> ambiguous) {
+    ExpectedDisk(long size, int logicalSectorSize, SparseData data, List<Range> ambiguous, List<Run> runs) {
         this.size = size;
         this.logicalSectorSize = logicalSectorSize;
         this.data = data;
         this.ambiguous = List.copyOf(ambiguous);
+        this.runs = List.copyOf(runs);
     }
 
     /** A disk of {@code size} bytes that reads as zeros everywhere. */
     public static ExpectedDisk zeros(long size, int logicalSectorSize) {
-        return new ExpectedDisk(size, logicalSectorSize, new SparseData(), List.of());
+        return new ExpectedDisk(size, logicalSectorSize, new SparseData(), List.of(),
+                new ExpectedRuns(size, 0).merged());
     }
 
     public long size() {
@@ -77,6 +91,15 @@ public final class ExpectedDisk {
     /** Ranges whose content the spec leaves to the implementation; their expected bytes here are zeros. */
     public List<Range> ambiguousRanges() {
         return ambiguous;
+    }
+
+    /**
+     * The allocation map the disk must have, in order, alike neighbours joined. Where the reader refuses the block
+     * (a PARTIALLY_PRESENT block without a parent, the reserved state 4) it says what the state would say were it
+     * NOT_PRESENT; a test of such blocks compares nothing there.
+     */
+    public List<Run> allocation() {
+        return runs;
     }
 
     /**

@@ -25,6 +25,7 @@ final class ExpectedModel {
         Layout l = builder.layout(p);
         SparseData out;
         List<ExpectedDisk.Range> ambiguous = new ArrayList<>();
+        ExpectedRuns runs;
         if (builder.type == Type.DIFFERENCING) {
             Objects.requireNonNull(parent, "parent");
             if (parent.size() != builder.virtualSize || parent.logicalSectorSize() != builder.logicalSectorSize) {
@@ -32,11 +33,13 @@ final class ExpectedModel {
             }
             out = parent.data().copy();
             ambiguous.addAll(parent.ambiguousRanges());
+            runs = ExpectedRuns.below(parent.allocation());
         } else {
             if (parent != null) {
                 throw new IllegalArgumentException("only a differencing disk has a parent");
             }
             out = new SparseData();
+            runs = new ExpectedRuns(builder.virtualSize, 0);
         }
         boolean diff = builder.type == Type.DIFFERENCING;
         p.states.forEach((b, st) -> {
@@ -49,6 +52,7 @@ final class ExpectedModel {
                 case PAYLOAD_BLOCK_FULLY_PRESENT -> {
                     out.clear(start, n);
                     copyContent(builder, out, start, n);
+                    runs.paint(start, n, true, 0);
                 }
                 case PAYLOAD_BLOCK_PARTIALLY_PRESENT -> {
                     if (!diff) {
@@ -61,11 +65,18 @@ final class ExpectedModel {
                         long e = Math.min(start + (long) bits.nextClearBit(i) * builder.logicalSectorSize, start + n);
                         out.clear(s, e - s);
                         copyContent(builder, out, s, e - s);
+                        runs.paint(s, e - s, true, 0);
                     }
                 }
-                case PAYLOAD_BLOCK_ZERO -> out.clear(start, n);
+                case PAYLOAD_BLOCK_ZERO -> {
+                    out.clear(start, n);
+                    runs.paint(start, n, false, 0);
+                }
                 default -> {
                     out.clear(start, n);
+                    if (st != 4) { // reserved: the reader refuses the block
+                        runs.paint(start, n, false, 0);
+                    }
                     if (diff || st == 4) {
                         ambiguous.add(new ExpectedDisk.Range(start, n));
                     }
@@ -73,7 +84,7 @@ final class ExpectedModel {
             }
         });
         applyRawLogWrites(builder, out, p, l);
-        return new ExpectedDisk(builder.virtualSize, builder.logicalSectorSize, out, ambiguous);
+        return new ExpectedDisk(builder.virtualSize, builder.logicalSectorSize, out, ambiguous, runs.merged());
     }
 
     private static void copyContent(VhdxBuilder builder, SparseData out, long start, long n) {

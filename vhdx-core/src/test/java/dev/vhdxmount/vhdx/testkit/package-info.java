@@ -8,7 +8,9 @@
  *       dirty logs ({@link dev.vhdxmount.vhdx.testkit.LogBuilder}).</li>
  *   <li>{@link dev.vhdxmount.vhdx.testkit.ExpectedDisk}: what the virtual disk must read as, computed from what the
  *       test wrote (never by parsing the image); compare a reader with
- *       {@link dev.vhdxmount.vhdx.testkit.ExpectedDisk#firstMismatch} ({@code disk::read} fits its Source).</li>
+ *       {@link dev.vhdxmount.vhdx.testkit.ExpectedDisk#firstMismatch} ({@code disk::read} fits its Source), and an
+ *       allocation map with {@link dev.vhdxmount.vhdx.testkit.ExpectedDisk#allocation} (runs of data and zeros by
+ *       disk of the chain, painted from the block plan by {@code ExpectedRuns}).</li>
  *   <li>{@link dev.vhdxmount.vhdx.testkit.Layout}: where every structure, metadata item and block went, for tests
  *       that corrupt or truncate a built file at a precise place ({@link dev.vhdxmount.vhdx.testkit.ImagePatcher}
  *       edits one and fixes its checksum).</li>

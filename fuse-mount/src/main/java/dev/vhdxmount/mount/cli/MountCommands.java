@@ -1,0 +1,147 @@
+package dev.vhdxmount.mount.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.vhdxmount.mount.fuse.DiskFileSystem;
+import dev.vhdxmount.mount.os.Shell;
+import dev.vhdxmount.mount.partitions.FileSystem;
+import dev.vhdxmount.mount.partitions.FileSystem.Type;
+import dev.vhdxmount.mount.partitions.Partition;
+
+/**
+ * The commands that open what a partition (or a disk without a table) holds, once vhdx-mount has mounted the image,
+ * each ready to paste: by its partition file ({@code vhdx-mount --partitions}), by its offset in disk.raw, and through
+ * a loop device with the disk's sector size where that is not 512.
+ */
+final class MountCommands {
+    /** Where the commands mount: a placeholder of the usual kind. */
+    static final String TARGET = "/mnt/part";
+
+    /** The forms, as the report names them. */
+    static final String PARTITION_FILE = "partition_file";
+    static final String DISK_OFFSET = "disk_offset";
+    static final String DISK = "disk";
+    static final String LOOP_DEVICE = "loop_device";
+
+    private final FileSystem fs;
+    private final Partition partition;
+    private final int sectorSize;
+    private final String mountpoint;
+
+    /**
+     * @param partition  the partition, or null for the whole disk
+     * @param mountpoint where vhdx-mount mounted the image
+     */
+    MountCommands(FileSystem fs, Partition partition, int sectorSize, String mountpoint) {
+        this.fs = fs;
+        this.partition = partition;
+        this.sectorSize = sectorSize;
+        this.mountpoint = mountpoint;
+    }
+
+    /** Each form's command, in the order the report shows them; none for swap. */
+    Map<String, String> commands() {
+        Map<String, String> forms = new LinkedHashMap<>();
+        String own = partition == null ? null : mountpoint + "/" + partition.fileName();
+        String whole = partition == null ? DISK : DISK_OFFSET;
+        switch (fs.type().role) {
+            case FILE_SYSTEM -> {
+                String options = "ro,loop" + recoveryOption().map(o -> "," + o).orElse("");
+                if (own != null) {
+                    forms.put(PARTITION_FILE, line("mount", "-o", options, own, TARGET));
+                }
+                forms.put(whole, line("mount", "-o", options + rangeOptions(), diskRaw(), TARGET));
+                if (sectorSize != 512) {
+                    forms.put(LOOP_DEVICE, line("mount", "-o", options.replace("ro,loop", "ro")) + " \"$("
+                            + losetup() + ")\" " + TARGET);
+                }
+            }
+            case ENCRYPTED -> {
+                String name = "vhdx-" + (partition == null ? "disk" : "p" + partition.number());
+                String open = fs.type() == Type.BITLOCKER ? "cryptsetup open --type bitlk --readonly"
+                        : "cryptsetup open --readonly";
+                String then = " " + name + " && " + line("mount", "-o", "ro", "/dev/mapper/" + name, TARGET);
+                if (own != null) {
+                    forms.put(PARTITION_FILE, open + " " + Shell.quote(own) + then);
+                }
+                forms.put(whole, open + " " + (partition == null && sectorSize == 512 ? Shell.quote(diskRaw())
+                        : "\"$(" + losetup() + ")\"") + then);
+            }
+            case VOLUME_MANAGER -> {
+                if (own != null) {
+                    forms.put(PARTITION_FILE, line("losetup", "-r", "-f", "--show", own));
+                }
+                forms.put(whole, losetup());
+            }
+            case SWAP -> {
+                // nothing to mount
+            }
+        }
+        return forms;
+    }
+
+    /** Why the commands are as they are, where that is not plain {@code mount -o ro,loop}. */
+    Optional<String> note() {
+        if (fs.needsRecovery()) {
+            return Optional.of(fs.type() == Type.BTRFS
+                    ? "its log tree holds fsyncs not yet replayed, which a read-only device cannot replay:"
+                            + " rescue=nologreplay (Linux 5.9 or later) mounts it without them"
+                    : "its journal needs recovery (needs_recovery), which a read-only device cannot replay: noload"
+                            + " mounts it without, so the last transactions are missing");
+        }
+        return switch (fs.type()) {
+            case XFS -> Optional.of("norecovery: a read-only device cannot replay an XFS log that needs it");
+            case LUKS, BITLOCKER -> Optional.of("cryptsetup asks for the passphrase or recovery key; the file system"
+                    + " inside is mounted from /dev/mapper");
+            case LVM2 -> Optional.of("attach it read-only, then: vgscan; vgchange -ay VOLUMEGROUP; mount -o ro"
+                    + " /dev/VOLUMEGROUP/VOLUME " + TARGET);
+            case SWAP -> Optional.of("swap space: nothing to mount");
+            default -> Optional.empty();
+        };
+    }
+
+    private Optional<String> recoveryOption() {
+        if (fs.type() == Type.XFS) {
+            return Optional.of("norecovery");
+        }
+        if (!fs.needsRecovery()) {
+            return Optional.empty();
+        }
+        return Optional.of(fs.type() == Type.BTRFS ? "rescue=nologreplay" : "noload");
+    }
+
+    private String diskRaw() {
+        return mountpoint + "/" + DiskFileSystem.DISK_FILE;
+    }
+
+    private String rangeOptions() {
+        return partition == null ? "" : ",offset=" + partition.start() + ",sizelimit=" + partition.length();
+    }
+
+    /** A read-only loop device over the partition's range of disk.raw, with the disk's sector size. */
+    private String losetup() {
+        List<String> words = new ArrayList<>(List.of("losetup", "-r"));
+        if (sectorSize != 512) {
+            words.addAll(List.of("--sector-size", String.valueOf(sectorSize)));
+        }
+        if (partition != null) {
+            words.addAll(List.of("-o", String.valueOf(partition.start()), "--sizelimit",
+                    String.valueOf(partition.length())));
+        }
+        words.addAll(List.of("-f", "--show", diskRaw()));
+        return line(words.toArray(String[]::new));
+    }
+
+    /** Words as one command line, each quoted only where the shell needs it. */
+    private static String line(String... words) {
+        List<String> quoted = new ArrayList<>();
+        for (String w : words) {
+            quoted.add(Shell.quote(w));
+        }
+        return String.join(" ", quoted);
+    }
+}
