@@ -23,8 +23,9 @@ import dev.vhdxmount.mount.session.Background;
 
 /**
  * The layers of fuse-mount, as the compiled classes use each other (jdeps): the command line over the session over
- * the disk model, the bindings beside each other under the session, and nothing that points back up. In particular
- * the command line knows no binding, and the model knows neither the command line nor the session.
+ * the disk model, the bindings beside each other under the session, the writable disk of --overlay under the model,
+ * and nothing that points back up. In particular the command line knows no binding, the model knows neither the
+ * command line nor the session, and the overlay knows nothing of fuse-mount.
  */
 class PackagesTest {
     private static final String BASE = "dev.vhdxmount.mount";
@@ -33,9 +34,10 @@ class PackagesTest {
             "", Set.of("cli"),
             "cli", Set.of("session", "fuse", "os"),
             "session", Set.of("fuse", "fuse.libfuse2", "fuse.libfuse3", "os"),
-            "fuse", Set.of(),
+            "fuse", Set.of("overlay"),
             "fuse.libfuse2", Set.of("fuse"),
             "fuse.libfuse3", Set.of("fuse", "os"),
+            "overlay", Set.of(),
             "os", Set.of());
 
     /** Package -> packages of fuse-mount it uses, from jdeps over target/classes. */
