@@ -21,8 +21,9 @@ import dev.vhdxmount.vhdx.io.FileOpener;
  * that covers only part of a chunk not yet in the overlay first copies the chunk from the base. A write that needs
  * more slots than the bound leaves fails whole with {@link OverlayFullException}, before anything changes.
  *
- * <p>Consistency: a write holds its chunks' stripes of {@link RangeLocks} for writing from its first change to its last,
- * and every read of a range that holds overlay chunks holds them for reading, so a read never sees part of a write.
+ * <p>Consistency: a write holds its chunks' stripes of {@link RangeLocks} for writing from its first change to its
+ * last, and every read of a range that holds overlay chunks holds them for reading, so a read never sees part of a
+ * write.
  * A read of a range with no overlay chunk takes no lock at all: it is all base bytes, which never change, and so all
  * old whatever is written meanwhile. A disk nobody wrote to costs a read one volatile load more than its base.
  *
@@ -47,8 +48,8 @@ public final class OverlayDisk implements WritableDisk {
     /** {@link #create}'s {@code maxBytes} for no bound but the folder's file system. */
     public static final long UNBOUNDED = Long.MAX_VALUE;
     /**
-     * Lock stripes: ranges wait for each other only when they share one, so when they are within a chunk of each other
-     * or a multiple of this many chunks (64 MiB) apart.
+     * Lock stripes: ranges wait for each other only when they share one, that is when they share a chunk or lie a
+     * multiple of this many chunks (64 MiB) apart.
      */
     static final int STRIPES = 1024;
 
@@ -76,8 +77,8 @@ public final class OverlayDisk implements WritableDisk {
     }
 
     /**
-     * An empty overlay over {@code base}, its file created in {@code folder} (the caller's choice: {@code $TMPDIR}
-     * through {@code java.io.tmpdir}, or the user's) and already unlinked.
+     * An empty overlay over {@code base}, its file created in {@code folder} and already unlinked. The folder is the
+     * caller's to choose (the user's, or the temporary folder); this class reads no environment.
      *
      * @param maxBytes at most this many bytes of written chunks (rounded down to whole chunks), or {@link #UNBOUNDED};
      *                 the file system's own limits may make it less: {@link #maxBytes()}
@@ -133,7 +134,7 @@ public final class OverlayDisk implements WritableDisk {
         return slotsReserved.get() * chunkSize;
     }
 
-    /** The bound writes may fill: the one asked for in whole chunks, or less where the disk or file system ends first. */
+    /** The bound writes may fill: the one asked for in whole chunks, less where the disk or file system ends first. */
     public long maxBytes() {
         return slotCapacity * chunkSize;
     }

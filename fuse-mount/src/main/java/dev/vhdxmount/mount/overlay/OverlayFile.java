@@ -101,9 +101,9 @@ final class OverlayFile implements AutoCloseable {
     }
 
     /**
-     * Sets the file's size by writing its last byte (a FileChannel cannot extend a file otherwise), stepping down to
-     * just under the next power of two while the file system refuses the size as too large (ext4 takes files of under
-     * 16 TiB; a VHDX disk may be 64 TiB). Costs one block of the file system.
+     * Sets the file's size by writing its last byte (a FileChannel cannot extend a file otherwise). While the file
+     * system refuses the size as too large (ext4 takes files of under 16 TiB; a VHDX disk may be 64 TiB), it steps
+     * down to one slot under the power of two below. Costs one block of the file system.
      */
     private static long extend(FileChannel writer, Path path, long wantedSize, int slotSize) throws IOException {
         long size = wantedSize;

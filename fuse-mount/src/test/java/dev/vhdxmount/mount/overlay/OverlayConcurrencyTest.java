@@ -34,9 +34,9 @@ import dev.vhdxmount.vhdx.testkit.LocatedReader;
  * Many threads write and read overlapping ranges at once, and no read sees part of a write. Each write fills one of
  * a few fixed ranges with one byte value; the ranges are unaligned, span several chunks, and share a chunk with
  * each neighbour, so writes to neighbours copy up and write the same chunks. Every read (copied; located under a
- * hold; or located, and its pieces taken only afterwards, as a splicing server does) must find each range it touches either all as the base has it or all one value written to that range; a
- * torn read would show a mixture. At the end every range is one of its values, the rest the base, and a last write
- * of every range reads back exactly.
+ * hold; or located, and its pieces taken only afterwards, as a splicing server does) must find each range it touches
+ * either all as the base has it or all one value written to that range; a torn read would show a mixture. At the end
+ * every range is one of its values, the rest the base, and a last write of every range reads back exactly.
  */
 class OverlayConcurrencyTest {
     private static final int WRITERS = 10;
