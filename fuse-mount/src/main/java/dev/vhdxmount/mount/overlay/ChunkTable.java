@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Which slot of the overlay file holds each chunk of the disk that was written. Sized by what was written, never by
  * the disk: a flat table for a 64 TiB disk of 64 KiB chunks would be 4 GiB. Entries live in pages of
  * {@link #PAGE_ENTRIES} chunks, each made at the first write into its part of the disk, so the table costs at most one
- * page per chunk written (scattered writes) and at best 4 bytes per chunk (writes close together).
+ * page per chunk written (scattered writes) and at best 4 bytes per chunk (writes close together): it is bounded as
+ * the overlay is.
  *
  * <p>Thread-safe: a chunk is mapped by the writer holding its lock, while other chunks of the same page are mapped
  * by other writers, and may be looked up by readers that hold no lock at all; each entry is a volatile cell.

@@ -27,6 +27,9 @@
  *       {@link dev.vhdxmount.mount.overlay.OverlayDisk#maxBytes}.</li>
  * </ul>
  *
+ * <p>The overlay file is unlinked as soon as it is open, so no unmount, signal or crash leaves it behind and there is
+ * nothing to clean at the next start; {@code OverlayFile} says why that beats deleting it at unmount.
+ *
  * <p>A mount without {@code --overlay} does not use this package: its disk is the image's, read-only.
  */
 package dev.vhdxmount.mount.overlay;
