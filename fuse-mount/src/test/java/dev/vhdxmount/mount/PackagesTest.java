@@ -25,7 +25,8 @@ import dev.vhdxmount.mount.session.Background;
  * The layers of fuse-mount, as the compiled classes use each other (jdeps): the command line over the session over
  * the disk model, the bindings beside each other under the session, and nothing that points back up. In particular
  * the command line knows no binding, and the model knows neither the command line nor the session. What a disk holds
- * (partitions, file systems) is below the model and the command line, which both use it, and uses neither.
+ * (partitions, file systems) is below the model and the command line, which both use it, and uses neither; so is the
+ * writable disk of --overlay, which knows nothing of fuse-mount.
  */
 class PackagesTest {
     private static final String BASE = "dev.vhdxmount.mount";
@@ -34,10 +35,11 @@ class PackagesTest {
             "", Set.of("cli"),
             "cli", Set.of("session", "fuse", "partitions", "os"),
             "session", Set.of("fuse", "fuse.libfuse2", "fuse.libfuse3", "os"),
-            "fuse", Set.of("partitions"),
+            "fuse", Set.of("partitions", "overlay"),
             "partitions", Set.of(),
             "fuse.libfuse2", Set.of("fuse"),
             "fuse.libfuse3", Set.of("fuse", "os"),
+            "overlay", Set.of(),
             "os", Set.of());
 
     /** Package -> packages of fuse-mount it uses, from jdeps over target/classes. */
