@@ -43,12 +43,14 @@ class VerifyIT extends GptDiskMountTest {
         Path image = b.build(dir.resolve("big.vhdx")).path();
         Path out = dir.resolve("digest.txt");
         Path typescript = dir.resolve("typescript");
-        String command = MountIt.javaBinary() + " -jar " + MountIt.JAR + " vhdx-info --hash sha256 " + image + " > "
-                + out + "; echo status=$?";
+        // the trap keeps the shell itself alive through the Ctrl-C, to report the status: script(1) runs $SHELL, and
+        // dash (CI's /bin/sh) dies of the SIGINT the terminal sends its whole foreground group, bash waits for java
+        String command = "trap : INT; " + MountIt.javaBinary() + " -jar " + MountIt.JAR + " vhdx-info --hash sha256 "
+                + image + " > " + out + "; echo status=$?";
         // Ctrl-C typed on the terminal: the pty sends SIGINT to the command, as a shell's foreground job gets it
         // (a job started with & in a script would ignore SIGINT)
         MountIt.Result r = MountIt.sh("{ for i in $(seq 300); do grep -q 'sha256: ' '" + typescript + "' && break;"
-                + " sleep 0.1; done; printf '\\003'; sleep 10; } | script -qfec '" + command + "' /dev/null > '"
+                + " sleep 0.1; done; printf '\\003'; sleep 10; } | SHELL=/bin/sh script -qfec '" + command + "' /dev/null > '"
                 + typescript + "' || true\n"
                 + "cat '" + typescript + "'");
         String terminal = r.stdout();
