@@ -138,6 +138,7 @@ int main(void) {
     OP("OP_READDIR", readdir);
     OP("OP_RELEASEDIR", releasedir);
     OP("OP_STATFS", statfs);
-    P("OPS_SIZE", offsetof(struct fuse_lowlevel_ops, statfs) + sizeof(void *));
+    OP("OP_LSEEK", lseek);
+    P("OPS_SIZE", offsetof(struct fuse_lowlevel_ops, lseek) + sizeof(void *));
     return 0;
 }

@@ -1,9 +1,10 @@
 package dev.vhdxmount.vhdx;
 
 /**
- * The part of a requested range that lies on the disk: the one place a read, a locate or a map is clamped to its end.
+ * The part of a requested range that lies on the disk: the one place a read, a locate or a map is clamped to its end,
+ * for every implementation of {@link VirtualDisk}.
  */
-final class DiskRange {
+public final class DiskRange {
     private DiskRange() {}
 
     /**
@@ -11,12 +12,12 @@ final class DiskRange {
      *
      * @throws IllegalArgumentException when {@code virtualOffset} or {@code length} is negative
      */
-    static int clamp(long diskSize, long virtualOffset, int length) {
+    public static int clamp(long diskSize, long virtualOffset, int length) {
         return (int) clamp(diskSize, virtualOffset, (long) length);
     }
 
     /** As {@link #clamp(long, long, int)}, for a range of any length (an allocation map's). */
-    static long clamp(long diskSize, long virtualOffset, long length) {
+    public static long clamp(long diskSize, long virtualOffset, long length) {
         if (virtualOffset < 0 || length < 0) {
             throw new IllegalArgumentException(virtualOffset < 0 ? "negative offset " + virtualOffset
                     : "negative length " + length);

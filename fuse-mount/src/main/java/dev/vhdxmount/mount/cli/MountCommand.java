@@ -49,19 +49,23 @@ import picocli.CommandLine.Spec;
         customSynopsis = MountCommand.SYNOPSIS,
         description = {
             "Mount the virtual disk of a VHDX image read-only: MOUNTPOINT then holds one file, disk.raw, whose bytes"
-                    + " are the disk's. Use it like any raw disk image (losetup, sfdisk, mount -o ro,loop, dd).",
+                    + " are the disk's, and with --partitions one file per partition (p1.raw...). Use them like any"
+                    + " raw disk image (losetup, sfdisk, mount -o ro,loop, dd).",
             "",
             "Returns once the mount is ready and keeps serving in the background; unmount with"
                     + " 'fusermount -u MOUNTPOINT' (or 'umount MOUNTPOINT' as root).",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
+            "  vhdx-mount --partitions disk.vhdx /mnt/vhdx && mount -o ro,loop /mnt/vhdx/p1.raw /mnt/part",
+            "  vhdx-mount ext4.vhdx /mnt/vhdx && mount -o ro,loop /mnt/vhdx/disk.raw /mnt/part   # WSL: no table",
             "  vhdx-mount disk.vhdx /mnt/vhdx && sfdisk -l /mnt/vhdx/disk.raw",
             "  vhdx-mount -o allow_other --log-file /var/log/vhdx-mount.log disk.vhdx /mnt/vhdx",
             "  vhdx-mount -f -v child.vhdx /mnt/vhdx          # stay attached, debug log on the terminal",
             "  vhdx-mount --parent base.vhdx child.vhdx /mnt/vhdx",
             "  vhdx-mount --clear-stale disk.vhdx /mnt/vhdx    # after the last server was killed (kill -9, OOM)",
-            "  loop=$(losetup -r -f --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part",
+            "  loop=$(losetup -r -f --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part   # outside"
+                    + " containers",
             "  fusermount -u /mnt/vhdx",
             "  mount -t fuse.vhdx-mount -o ro,allow_other disk.vhdx /mnt/vhdx     # as root, or in /etc/fstab:",
             "  /srv/images/disk.vhdx /mnt/vhdx fuse.vhdx-mount ro,allow_other,nofail 0 0"})
@@ -94,6 +98,11 @@ public final class MountCommand implements Callable<Integer> {
                     + " force: ro, nodev, nosuid, default_permissions, and the page cache kept across opens"
                     + " (kernel_cache).")
     List<String> fuseOptions = new ArrayList<>();
+
+    @Option(names = "--partitions",
+            description = "Beside disk.raw, serve each partition of the disk's GPT or MBR table as a file of its own,"
+                    + " p1.raw, p2.raw... numbered as Linux numbers them: mount -o ro,loop MOUNTPOINT/p1.raw /mnt/p.")
+    boolean partitions;
 
     @Option(names = "--clear-stale",
             description = "If MOUNTPOINT is a stale FUSE mount (the process that served it died: 'Transport endpoint"
@@ -195,7 +204,9 @@ public final class MountCommand implements Callable<Integer> {
         MountSession session = null;
         try {
             Images.checkParentsUsed(image, openOptions, disk);
-            DiskFileSystem fs = DiskFileSystem.of(disk, imageTimes(), ownership(options));
+            DiskFileSystem fs = partitions
+                    ? DiskFileSystem.withPartitions(disk, imageTimes(), ownership(options))
+                    : DiskFileSystem.of(disk, imageTimes(), ownership(options));
             String diskRaw = mounted.resolve(DiskFileSystem.DISK_FILE).toString();
             String advice = DiskAdvice.losetup(disk.logicalSectorSize(), diskRaw);
             if (advice != null) {
@@ -207,6 +218,7 @@ public final class MountCommand implements Callable<Integer> {
             session.start();
             session.awaitReady(READY_TIMEOUT);
             Readahead.set(mounted, readahead);
+            fs.countAllocatedBlocksInBackground();
             log.info("serving {} ({} bytes) as {}; unmount with {}", Logging.show(image), disk.size(), diskRaw,
                     Shell.command("fusermount", "-u", mounted.toString()));
             if (backgroundChild) {
@@ -253,6 +265,7 @@ public final class MountCommand implements Callable<Integer> {
         options.logFile().ifPresent(file -> logging.logFile = file);
         options.readahead().ifPresent(kib -> readahead = kib);
         threads = options.given().contains("threads") ? options.threads() : threads;
+        partitions |= options.partitions();
         timeout = options.given().contains("timeout") ? options.timeout().toSeconds() : timeout;
     }
 
@@ -290,6 +303,9 @@ public final class MountCommand implements Callable<Integer> {
         args.addAll(imageOptions.toArguments());
         if (clearStale) {
             args.add("--clear-stale");
+        }
+        if (partitions) {
+            args.add("--partitions");
         }
         if (libfuse != null) {
             args.add("--libfuse");

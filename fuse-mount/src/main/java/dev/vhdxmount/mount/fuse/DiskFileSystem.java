@@ -5,21 +5,32 @@ import java.nio.ByteBuffer;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.stream.IntStream;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.vhdxmount.mount.partitions.Partition;
+import dev.vhdxmount.mount.partitions.PartitionTable;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 
 /**
  * What a mount serves, whichever FUSE library serves it: a read-only root directory that holds {@code disk.raw}, whose
- * bytes are the virtual disk's; each node's attributes; which opens are allowed; how a read is checked and cut at the
- * end of its file; what a failure answers; and the file system's statistics. A binding turns its library's calls into
- * these and the answers back into its library's replies, and decides none of it itself.
+ * bytes are the virtual disk's, and with {@code --partitions} one file per partition ({@code p1.raw}...), each the
+ * partition's bytes of the same disk; each node's attributes; which opens are allowed; how a read is checked and cut
+ * at the end of its file; where a file's data and holes are (lseek); what a failure answers; and the file system's
+ * statistics. A binding turns its library's calls into these and the answers back into its library's replies, and
+ * decides none of it itself.
  *
  * <p>Nodes are numbered as libfuse's low-level API numbers inodes: the root is 1 ({@code FUSE_ROOT_ID}), the files
- * follow. A path-based binding finds them with {@link #inodeOf(String)}. Nothing here changes after construction: the
- * image cannot change under a read-only mount, so neither can anything the kernel is told, and every method may be
- * called from any number of threads at once.
+ * follow. A path-based binding finds them with {@link #inodeOf(String)}. The files never change after construction:
+ * the image cannot change under a read-only mount, so neither can anything the kernel is told, and every method may be
+ * called from any number of threads at once. Only each file's count of allocated blocks (st_blocks) comes later,
+ * from a walk of the allocation map ({@link #countAllocatedBlocks}); until then stat says every block is allocated,
+ * and says it for a second at a time.
  */
 public final class DiskFileSystem {
     /** The root directory's inode. */
@@ -30,6 +41,11 @@ public final class DiskFileSystem {
     public static final int BLOCK_SIZE = 4096;
     /** How long the kernel may trust names and attributes, in seconds: they never change. */
     public static final double CACHE_SECONDS = 24 * 3600.0;
+    /** How long the kernel may trust attributes that will change: st_blocks before it is counted. */
+    public static final double PROVISIONAL_SECONDS = 1.0;
+    /** lseek's whence values that reach a FUSE server (the kernel answers the others itself). */
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
     public static final int S_IFDIR = 0040000;
     public static final int S_IFREG = 0100000;
 
@@ -39,6 +55,9 @@ public final class DiskFileSystem {
     private static final FileError READ_ONLY = new FileError(Errno.EROFS);
     private static final FileError INVALID = new FileError(Errno.EINVAL);
     private static final FileError NOT_PERMITTED = new FileError(Errno.EACCES);
+    private static final FileError NO_SUCH_OFFSET = new FileError(Errno.ENXIO);
+    private static final FileError IO_ERROR = new FileError(Errno.EIO);
+    private static final Logger log = LoggerFactory.getLogger(DiskFileSystem.class);
 
     /** A file of the root directory. */
     public record File(long inode, String name, VirtualDisk content) {
@@ -50,9 +69,12 @@ public final class DiskFileSystem {
     /** One entry of a directory listing; {@code next} is where a listing resumes after it. */
     public record DirectoryEntry(String name, long inode, long next) {}
 
-    /** What stat says of a node. */
+    /**
+     * What stat says of a node, and for how long the kernel may trust it ({@code validSeconds}: a day, or a second
+     * while st_blocks is not counted yet).
+     */
     public record Attributes(long inode, int mode, long links, long size, long blocks, int uid, int gid,
-            FileTime atime, FileTime mtime, FileTime ctime) {
+            FileTime atime, FileTime mtime, FileTime ctime, double validSeconds) {
         public boolean isDirectory() {
             return (mode & S_IFDIR) != 0;
         }
@@ -70,6 +92,8 @@ public final class DiskFileSystem {
     private final FileTime mtime;
     private final FileTime ctime;
     private final ReadFailures failures = new ReadFailures();
+    /** Each file's bytes in data runs of the allocation map (st_blocks), by index in {@link #files}; -1 until counted. */
+    private final AtomicLongArray allocatedBytes;
 
     private DiskFileSystem(List<File> files, Ownership owner, FileTime atime, FileTime mtime, FileTime ctime) {
         this.files = List.copyOf(files);
@@ -77,6 +101,10 @@ public final class DiskFileSystem {
         this.atime = atime;
         this.mtime = mtime;
         this.ctime = ctime;
+        this.allocatedBytes = new AtomicLongArray(files.size());
+        for (int i = 0; i < files.size(); i++) {
+            allocatedBytes.set(i, -1);
+        }
     }
 
     /**
@@ -87,6 +115,33 @@ public final class DiskFileSystem {
     public static DiskFileSystem of(VirtualDisk disk, ImageTimes image, Ownership owner) {
         return new DiskFileSystem(List.of(new File(ROOT + 1, DISK_FILE, disk)), owner, image.atime(), image.mtime(),
                 image.ctime());
+    }
+
+    /**
+     * The file system of one disk and its partitions: {@code disk.raw}, and for each partition of the disk's table
+     * that holds data (not an MBR's extended partition) {@code pN.raw}, numbered as Linux numbers it. A table that
+     * cannot be trusted gives disk.raw alone; what is wrong with a table is logged as a warning either way (a damaged
+     * primary GPT read from its backup, say), so that the user knows which files to expect and why.
+     */
+    public static DiskFileSystem withPartitions(VirtualDisk disk, ImageTimes image, Ownership owner) {
+        PartitionTable table = PartitionTable.read(disk);
+        for (String warning : table.warnings()) {
+            log.warn("partition table: {}", warning);
+        }
+        List<File> files = new ArrayList<>();
+        files.add(new File(ROOT + 1, DISK_FILE, disk));
+        for (Partition p : table.dataPartitions()) {
+            files.add(new File(ROOT + 1 + files.size(), p.fileName(), new DiskSlice(disk, p.start(), p.length())));
+        }
+        if (files.size() == 1) {
+            log.warn("--partitions: no partition to serve ({}): disk.raw only", table.scheme() == PartitionTable
+                    .Scheme.NONE ? "the disk has no partition table" : "its " + table.scheme().id() + " table"
+                    + (table.partitions().isEmpty() ? " lists none that can be read" : " lists only containers"));
+        } else {
+            log.info("partitions ({} table): {}", table.scheme().id(), String.join(", ",
+                    files.subList(1, files.size()).stream().map(File::name).toList()));
+        }
+        return new DiskFileSystem(files, owner, image.atime(), image.mtime(), image.ctime());
     }
 
     /** The files of the root directory, in listing order. */
@@ -127,14 +182,54 @@ public final class DiskFileSystem {
     public Attributes attributes(long inode) throws FileError {
         if (inode == ROOT) {
             return new Attributes(ROOT, S_IFDIR | owner.directoryPermissions(), 2, 0, 0, owner.uid(), owner.gid(),
-                    atime, mtime, ctime);
+                    atime, mtime, ctime, CACHE_SECONDS);
         }
         File f = file(inode);
         if (f == null) {
             throw NO_SUCH_NODE;
         }
-        return new Attributes(inode, S_IFREG | owner.filePermissions(), 1, f.size(), (f.size() + 511) / 512,
-                owner.uid(), owner.gid(), atime, mtime, ctime);
+        long allocated = allocatedBytes.get((int) (inode - ROOT - 1));
+        long blocks = ((allocated < 0 ? f.size() : allocated) + 511) / 512;
+        return new Attributes(inode, S_IFREG | owner.filePermissions(), 1, f.size(), blocks, owner.uid(),
+                owner.gid(), atime, mtime, ctime, allocated < 0 ? PROVISIONAL_SECONDS : CACHE_SECONDS);
+    }
+
+    /**
+     * Counts each file's allocated bytes (st_blocks) from one walk of disk.raw's allocation map, which reads the BAT
+     * and sector bitmaps: under a second for an empty 64 TiB disk, so it runs after the mount is up
+     * ({@link #countAllocatedBlocksInBackground}) and not before it. A walk that fails (a corrupt BAT entry, the
+     * storage) leaves every block counted as allocated, which is what stat said before.
+     */
+    public void countAllocatedBlocks() {
+        VirtualDisk disk = files.get(0).content();
+        long[] counts = new long[files.size()];
+        try {
+            disk.mapMerged(0, disk.size(), run -> {
+                if (run.data()) {
+                    for (int i = 0; i < files.size(); i++) {
+                        long start = files.get(i).content() instanceof DiskSlice s ? s.start() : 0;
+                        long end = start + files.get(i).size();
+                        counts[i] += Math.max(0, Math.min(end, run.end()) - Math.max(start, run.virtualOffset()));
+                    }
+                }
+                return true;
+            });
+        } catch (IOException | RuntimeException e) {
+            log.debug("st_blocks left at every block: the allocation map could not be walked: {}", e.toString());
+            return;
+        }
+        for (int i = 0; i < counts.length; i++) {
+            allocatedBytes.set(i, counts[i]);
+        }
+        log.debug("allocated: {}", IntStream.range(0, counts.length)
+                .mapToObj(i -> files.get(i).name() + " " + counts[i] + " bytes").toList());
+    }
+
+    /** {@link #countAllocatedBlocks} on a daemon thread of its own, so that nothing waits for it. */
+    public void countAllocatedBlocksInBackground() {
+        Thread t = new Thread(this::countAllocatedBlocks, "allocation-count");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Whether {@code inode} may be opened with {@code flags}: read-only, never truncated. */
@@ -202,6 +297,38 @@ public final class DiskFileSystem {
         }
         long length = Math.min(size, Math.max(0, f.size() - offset));
         return new Read(f.content(), offset, (int) Math.min(length, Integer.MAX_VALUE));
+    }
+
+    /**
+     * lseek's SEEK_DATA and SEEK_HOLE on {@code inode}: the first offset at or after {@code offset} that holds data, or
+     * that starts a hole (the end of the file counts as one), from the allocation map: absent, ZERO, UNMAPPED blocks
+     * and sectors a sector bitmap leaves to a parent that has none are holes; a dirty log's replayed bytes are data.
+     *
+     * @throws FileError ENXIO at or past the end of the file, or for SEEK_DATA with no data after {@code offset};
+     *                   EINVAL for a negative offset or another whence; EIO when the map cannot be read (logged)
+     */
+    public long seek(long inode, long offset, int whence) throws FileError {
+        File f = file(inode);
+        if (f == null) {
+            throw inode == ROOT ? IS_A_DIRECTORY : NO_SUCH_NODE;
+        }
+        if (offset < 0 || (whence != SEEK_DATA && whence != SEEK_HOLE)) {
+            throw INVALID;
+        }
+        if (offset >= f.size()) {
+            throw NO_SUCH_OFFSET;
+        }
+        long found;
+        try {
+            found = whence == SEEK_DATA ? f.content().nextData(offset) : f.content().nextHole(offset);
+        } catch (IOException | RuntimeException e) {
+            failures.log(e, f.name(), 0, offset);
+            throw IO_ERROR;
+        }
+        if (whence == SEEK_DATA && found >= f.size()) {
+            throw NO_SUCH_OFFSET;
+        }
+        return Math.min(found, f.size());
     }
 
     /**

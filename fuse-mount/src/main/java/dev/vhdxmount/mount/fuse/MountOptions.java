@@ -66,7 +66,8 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
      * The command's own options that {@code -o} also takes, each as its command-line option: what a process that
      * gets them as command-line options must not get again in {@code -o} ({@link #withoutCommandOptions}).
      */
-    public static final Set<String> COMMAND_OPTIONS = Set.of("parent", "log_file", "readahead", "threads", "timeout");
+    public static final Set<String> COMMAND_OPTIONS = Set.of("parent", "log_file", "readahead", "threads", "timeout",
+            "partitions");
 
     /** The options users may give, as they are written, for messages. */
     public static final String SUPPORTED = "allow_other, allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL,"

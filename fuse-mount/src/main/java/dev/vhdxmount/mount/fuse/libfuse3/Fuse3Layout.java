@@ -114,6 +114,7 @@ final class Fuse3Layout {
     static final int OP_READDIR = 21;
     static final int OP_RELEASEDIR = 22;
     static final int OP_STATFS = 24;
+    static final int OP_LSEEK = 43;
     /** The ops table passed to libfuse ends after the last slot used (libfuse takes a shorter table as is). */
-    static final int OPS_SIZE = (OP_STATFS + 1) * 8;
+    static final int OPS_SIZE = (OP_LSEEK + 1) * 8;
 }

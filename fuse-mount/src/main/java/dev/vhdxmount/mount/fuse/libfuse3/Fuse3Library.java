@@ -120,6 +120,9 @@ public interface Fuse3Library {
     int fuse_reply_statfs(long req, long statvfs);
 
     @IgnoreError
+    int fuse_reply_lseek(long req, long offset);
+
+    @IgnoreError
     long fuse_add_direntry(long req, long buf, long bufSize, String name, long stat, long nextOffset);
 
     /** What 3.17 added: the session learns which release's structures its caller speaks. */
@@ -164,5 +167,11 @@ public interface Fuse3Library {
     interface Statfs {
         @Delegate
         void call(long req, long ino);
+    }
+
+    /** lseek: (req, ino, off, whence, fuse_file_info *). */
+    interface Lseek {
+        @Delegate
+        void call(long req, long ino, long offset, int whence, long fileInfo);
     }
 }

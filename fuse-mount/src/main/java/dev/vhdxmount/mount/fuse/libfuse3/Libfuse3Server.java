@@ -175,6 +175,7 @@ public final class Libfuse3Server implements FuseServer {
         register(OP_READDIR, Fuse3Library.ReadOp.class, (Fuse3Library.ReadOp) this::readdir);
         register(OP_RELEASEDIR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::release);
         register(OP_STATFS, Fuse3Library.Statfs.class, (Fuse3Library.Statfs) this::statfs);
+        register(OP_LSEEK, Fuse3Library.Lseek.class, (Fuse3Library.Lseek) this::lseek);
     }
 
     /**
@@ -458,8 +459,9 @@ public final class Libfuse3Server implements FuseServer {
             long e = worker.get().entry.address();
             MEMORY.putLong(e + ENTRY_INO, file.inode());
             MEMORY.putLong(e + ENTRY_GENERATION, 0);
-            fillStat(e + ENTRY_ATTR, fs.attributes(file.inode()));
-            MEMORY.putDouble(e + ENTRY_ATTR_TIMEOUT, DiskFileSystem.CACHE_SECONDS);
+            DiskFileSystem.Attributes attributes = fs.attributes(file.inode());
+            fillStat(e + ENTRY_ATTR, attributes);
+            MEMORY.putDouble(e + ENTRY_ATTR_TIMEOUT, attributes.validSeconds());
             MEMORY.putDouble(e + ENTRY_ENTRY_TIMEOUT, DiskFileSystem.CACHE_SECONDS);
             fuse.fuse_reply_entry(req, e);
         } catch (FileError e) {
@@ -469,11 +471,23 @@ public final class Libfuse3Server implements FuseServer {
         }
     }
 
+    /** SEEK_DATA and SEEK_HOLE (the kernel answers the other kinds of lseek itself): where data and holes are. */
+    void lseek(long req, long ino, long offset, int whence, long fileInfo) {
+        try {
+            fuse.fuse_reply_lseek(req, fs.seek(ino, offset, whence));
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "lseek", t);
+        }
+    }
+
     void getattr(long req, long ino, long fileInfo) {
         try {
             long st = worker.get().stat.address();
-            fillStat(st, fs.attributes(ino));
-            fuse.fuse_reply_attr(req, st, DiskFileSystem.CACHE_SECONDS);
+            DiskFileSystem.Attributes attributes = fs.attributes(ino);
+            fillStat(st, attributes);
+            fuse.fuse_reply_attr(req, st, attributes.validSeconds());
         } catch (FileError e) {
             fuse.fuse_reply_err(req, e.errno());
         } catch (Throwable t) {

@@ -55,6 +55,9 @@ class Libfuse3ServerTest {
     private String release = "3.14.0";
     private FakeDisk disk = new FakeDisk(SIZE, 512);
     private Libfuse3Server server;
+    private DiskFileSystem fs;
+    /** The attribute timeout of the last entry or attr reply. */
+    private double attributesValidFor;
 
     @AfterEach
     void reset() {
@@ -62,7 +65,7 @@ class Libfuse3ServerTest {
     }
 
     private Libfuse3Server server() throws Exception {
-        DiskFileSystem fs = DiskFileSystem.of(disk, new ImageTimes(MTIME, MTIME, MTIME), new Ownership(1000, 1001, 0));
+        fs = DiskFileSystem.of(disk, new ImageTimes(MTIME, MTIME, MTIME), new Ownership(1000, 1001, 0));
         server = new Libfuse3Server(fakeFuse(), fs, null);
         return server;
     }
@@ -84,14 +87,15 @@ class Libfuse3ServerTest {
                     case "fuse_reply_entry" -> {
                         long e = (long) args[1];
                         assertEquals(DiskFileSystem.CACHE_SECONDS, MEMORY.getDouble(e + ENTRY_ENTRY_TIMEOUT));
-                        assertEquals(DiskFileSystem.CACHE_SECONDS, MEMORY.getDouble(e + ENTRY_ATTR_TIMEOUT));
+                        attributesValidFor = MEMORY.getDouble(e + ENTRY_ATTR_TIMEOUT);
                         assertEquals(MEMORY.getLong(e + ENTRY_INO), stat(e + ENTRY_ATTR).ino());
                         yield record("entry", args, stat(e + ENTRY_ATTR));
                     }
                     case "fuse_reply_attr" -> {
-                        assertEquals(DiskFileSystem.CACHE_SECONDS, (double) args[2]);
+                        attributesValidFor = (double) args[2];
                         yield record("attr", args, stat((long) args[1]));
                     }
+                    case "fuse_reply_lseek" -> record("lseek", args, args[1]);
                     case "fuse_reply_open" -> record("open", args, MEMORY.getInt((long) args[1] + FI_BITS));
                     case "fuse_reply_buf" -> {
                         byte[] b = new byte[(int) (long) args[2]];
@@ -196,12 +200,31 @@ class Libfuse3ServerTest {
         assertEquals(11, entry.req());
         assertEquals(new Stat(DISK, DiskFileSystem.S_IFREG | 0444, 1, SIZE, (SIZE + 511) / 512, 1000, 1001, 4096,
                 1_700_000_000L, 123_000_000L), entry.value());
+        assertEquals(DiskFileSystem.PROVISIONAL_SECONDS, attributesValidFor, "st_blocks not counted yet");
         s.getattr(12, ROOT, 0);
         Stat root = (Stat) only().value();
         assertEquals(DiskFileSystem.S_IFDIR | 0555, root.mode());
         assertEquals(2, root.nlink());
+        assertEquals(DiskFileSystem.CACHE_SECONDS, attributesValidFor);
         s.getattr(13, DISK, 0);
         assertEquals(entry.value(), only().value());
+        fs.countAllocatedBlocks();
+        s.getattr(14, DISK, 0);
+        assertEquals(entry.value(), only().value(), "every byte of the fake disk is data");
+        assertEquals(DiskFileSystem.CACHE_SECONDS, attributesValidFor, "counted: trusted for a day");
+    }
+
+    @Test
+    void lseekAnswersTheModelsDataAndHolesAndItsErrors() throws Exception {
+        Libfuse3Server s = server();
+        s.lseek(21, DISK, 4096, DiskFileSystem.SEEK_DATA, 0);
+        assertEquals(new Reply("lseek", 21, 4096L), only(), "the fake disk is all data");
+        s.lseek(22, DISK, 4096, DiskFileSystem.SEEK_HOLE, 0);
+        assertEquals(new Reply("lseek", 22, SIZE), only(), "its only hole is its end");
+        s.lseek(23, DISK, SIZE, DiskFileSystem.SEEK_DATA, 0);
+        assertEquals(new Reply("err", 23, Errno.ENXIO.intValue()), only());
+        s.lseek(24, ROOT, 0, DiskFileSystem.SEEK_DATA, 0);
+        assertEquals(new Reply("err", 24, Errno.EISDIR.intValue()), only());
     }
 
     @ParameterizedTest
