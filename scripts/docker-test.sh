@@ -14,9 +14,11 @@
 #  4. builds the image (Dockerfile at the repo root), with the host's CA certificates, Maven settings and proxy
 #     variables passed into the build stage;
 #  5. makes a sample VHDX (a partitioned raw disk whose ext4 partition holds known files, converted by qemu-img);
-#  6. checks `vhdx-info` on it, then runs `vhdx-mount -f` in a container (--device /dev/fuse --cap-add SYS_ADMIN, one
-#     explicit loop device, the sample's folder bind-mounted read-only), runs `fdisk -l` on disk.raw, mounts the
-#     partition with `mount -o ro,loop=...,offset=...` and compares the files; stops the container and expects exit 0;
+#  6. checks `vhdx-info` on it, then runs `vhdx-mount --partitions -f` in a container (--device /dev/fuse --cap-add
+#     SYS_ADMIN, one explicit loop device, the sample's folder bind-mounted read-only), runs `fdisk -l` on disk.raw,
+#     mounts the partition through its own file, p1.raw (the way in where losetup -P makes no partition nodes), then
+#     through disk.raw with `mount -o ro,loop=...,offset=...`, and compares the files each time; stops the container
+#     and expects exit 0;
 #  7. makes the Debian package and the tarball (scripts/package.sh) and runs scripts/package-test.sh in a fresh
 #     container of the base image: apt-get install of the .deb, man pages, completion, mount -t fuse.vhdx-mount and an
 #     fstab line (the sample's disk hashed), apt-get remove leaving nothing, the tarball unpacked elsewhere;
@@ -327,12 +329,12 @@ check mount
 loop_dev=$(losetup -f) || die "no free loop device on the host (losetup -f)"
 [ -b "$loop_dev" ] || die "losetup -f named $loop_dev, which is not a block device"
 container=vhdx-mount-test-$$
-log "running $container: vhdx-mount -f /images/sample.vhdx /mnt/vhdx (loop device $loop_dev)"
+log "running $container: vhdx-mount --partitions -f /images/sample.vhdx /mnt/vhdx (loop device $loop_dev)"
 docker run -d --name "$container" "${run_opts[@]}" \
   --device /dev/fuse --cap-add SYS_ADMIN \
   --device /dev/loop-control --device "$loop_dev" \
   -v "$images:/images:ro" \
-  "$IMAGE" -f /images/sample.vhdx /mnt/vhdx >/dev/null \
+  "$IMAGE" --partitions -f /images/sample.vhdx /mnt/vhdx >/dev/null \
   || die "docker run of $IMAGE failed"
 for _ in $(seq 1 120); do
   timeout 10 docker exec "$container" test -f /mnt/vhdx/disk.raw 2>/dev/null && break
@@ -355,16 +357,36 @@ start=$(awk '$1 == "/mnt/vhdx/disk.raw1" { print ($2 == "*") ? $3 : $2 }' <<<"$f
 [ "$start" = "$part_start" ] || die "fdisk puts partition 1 at sector '$start', not $part_start"
 pass "fdisk -l on disk.raw shows partition 1 at sector $start"
 
+# mounts the ext4 partition read-only at /mnt/part through the loop device (extra mount options in $2, e.g. offset=N)
+# from the file $1, checks both files read back exactly, and unmounts it, waiting until the loop device is free again
+mount_and_compare() {
+  local file=$1 extra=$2 got got_sha back
+  timeout 60 docker exec "$container" mount -o "ro,loop=$loop_dev$extra" "$file" /mnt/part \
+    || die "mount -o ro,loop=$loop_dev$extra $file /mnt/part failed"
+  got=$(timeout 60 docker exec "$container" cat /mnt/part/hello.txt) || die "cannot read /mnt/part/hello.txt"
+  [ "$got" = "$hello" ] || die "hello.txt holds '$got', not '$hello'"
+  got_sha=$(timeout 60 docker exec "$container" sha256sum /mnt/part/random.bin | cut -d' ' -f1) \
+    || die "cannot read /mnt/part/random.bin"
+  [ "$got_sha" = "$random_sha" ] || die "random.bin's SHA-256 is $got_sha, not $random_sha"
+  timeout 60 docker exec "$container" umount /mnt/part || die "umount /mnt/part failed"
+  # the loop device is cleared on its last close, which may finish just after umount returns
+  for _ in $(seq 1 100); do
+    back=$(losetup -n -O BACK-FILE "$loop_dev" 2>/dev/null || true)
+    [ -z "$back" ] && return 0
+    sleep 0.1
+  done
+  die "$loop_dev is still attached to $back 10 s after umount /mnt/part"
+}
+
+check partition-file
+size=$(timeout 30 docker exec "$container" stat -c %s /mnt/vhdx/p1.raw) || die "no /mnt/vhdx/p1.raw with --partitions"
+[ "$size" = $((part_sectors * 512)) ] || die "p1.raw is $size bytes, not the partition's $((part_sectors * 512))"
+mount_and_compare /mnt/vhdx/p1.raw ""
+pass "--partitions: the ext4 partition mounts read-only from p1.raw and its files read back exactly"
+
 check partition
 offset=$((start * sector))
-timeout 60 docker exec "$container" mount -o "ro,loop=$loop_dev,offset=$offset" /mnt/vhdx/disk.raw /mnt/part \
-  || die "mount -o ro,loop=$loop_dev,offset=$offset /mnt/vhdx/disk.raw /mnt/part failed"
-got=$(timeout 60 docker exec "$container" cat /mnt/part/hello.txt) || die "cannot read /mnt/part/hello.txt"
-[ "$got" = "$hello" ] || die "hello.txt holds '$got', not '$hello'"
-got_sha=$(timeout 60 docker exec "$container" sha256sum /mnt/part/random.bin | cut -d' ' -f1) \
-  || die "cannot read /mnt/part/random.bin"
-[ "$got_sha" = "$random_sha" ] || die "random.bin's SHA-256 is $got_sha, not $random_sha"
-timeout 60 docker exec "$container" umount /mnt/part || die "umount /mnt/part failed"
+mount_and_compare /mnt/vhdx/disk.raw ",offset=$offset"
 pass "the ext4 partition mounts read-only at offset $offset and its files read back exactly"
 
 check unmount

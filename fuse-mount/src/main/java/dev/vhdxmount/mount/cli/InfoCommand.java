@@ -40,8 +40,8 @@ import picocli.CommandLine.Spec;
         sortOptions = false, usageHelpAutoWidth = true,
         customSynopsis = "vhdx-info [OPTIONS] IMAGE",
         description = {"Show what a VHDX image holds: creator, headers, log (and whether it needs replay), regions,",
-            "metadata, BAT block states, the parent chain of a differencing disk, the partition table and the file",
-            "system in each partition, and the commands that mount them.",
+            "metadata, BAT block states, the parent chain of a differencing disk, the partition table, the",
+            "file system in each partition, and the commands that mount them.",
             "With --map, the allocation map instead: which ranges of the disk hold data and which read as zeros.",
             "--check and --hash verify an image instead; on a terminal they show their progress on stderr.", ""},
         footerHeading = "%nExamples:%n",
@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
             "  vhdx-info --json disk.vhdx | jq '.partition_table.partitions[] | {number, filesystem}'",
             "  vhdx-info --map --json disk.vhdx",
             "  vhdx-info --parent base.vhdx child.avhdx",
-            "  vhdx-info --hash sha256 disk.vhdx > disk.sha256      # then: cd MOUNTPOINT && sha256sum -c disk.sha256",
+            "  vhdx-info --hash sha256 disk.vhdx > ~/disk.sha256  # then in the mount: sha256sum -c ~/disk.sha256",
             "  vhdx-info --check disk.vhdx"})
 public final class InfoCommand implements Callable<Integer> {
     public static final String PROGRAM = "vhdx-info";
@@ -69,7 +69,7 @@ public final class InfoCommand implements Callable<Integer> {
             + "11 warnings, 12 errors.")
     boolean check;
 
-    @Option(names = "--hash", paramLabel = "ALG[,ALG...]", split = ",", converter = AlgorithmConverter.class,
+    @Option(names = "--hash", paramLabel = "ALG", split = ",", converter = AlgorithmConverter.class,
             description = "Digest the whole virtual disk (the log replayed, the chain resolved), several algorithms in "
                     + "one pass: md5, sha1, sha256, sha512. Printed as sha256sum prints a file named "
                     + DiskFileSystem.DISK_FILE + " (what a mount serves), so that sha256sum -c checks a raw copy.")

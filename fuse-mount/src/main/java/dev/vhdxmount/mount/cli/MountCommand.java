@@ -64,8 +64,7 @@ import picocli.CommandLine.Spec;
             "  vhdx-mount -f -v child.vhdx /mnt/vhdx          # stay attached, debug log on the terminal",
             "  vhdx-mount --parent base.vhdx child.vhdx /mnt/vhdx",
             "  vhdx-mount --clear-stale disk.vhdx /mnt/vhdx    # after the last server was killed (kill -9, OOM)",
-            "  loop=$(losetup -r -f --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part   # outside"
-                    + " containers",
+            "  loop=$(losetup -rf --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part # no Docker",
             "  fusermount -u /mnt/vhdx",
             "  mount -t fuse.vhdx-mount -o ro,allow_other disk.vhdx /mnt/vhdx     # as root, or in /etc/fstab:",
             "  /srv/images/disk.vhdx /mnt/vhdx fuse.vhdx-mount ro,allow_other,nofail 0 0"})

@@ -76,4 +76,39 @@ class DocsAgreementTest {
             }
         }
     }
+
+    /**
+     * Picocli re-wraps a description or example line longer than the help's width, breaking a command in two
+     * ("sha256sum -c disk." / "sha256"), and puts a long option label on a line of its own: the man page and the
+     * shell completion, generated from --help by scripts/GenerateDocs.java, then lose that text or that option.
+     */
+    @Test
+    void helpLinesAreNeverWrappedByPicocli() {
+        for (String program : new String[] {MountCommand.PROGRAM, InfoCommand.PROGRAM}) {
+            CommandLine cl = Cli.commandLine(program.equals(MountCommand.PROGRAM) ? new MountCommand()
+                    : new InfoCommand(), program);
+            String help = cl.getUsageMessage();
+            var usage = cl.getCommandSpec().usageMessage();
+            String flowing = help.replaceAll("\\s+", " ");
+            for (String line : usage.description()) {
+                // a paragraph may flow over several lines, broken at spaces only
+                String shown = line.replace("%n", "").replaceAll("\\s+", " ").strip();
+                assertTrue(flowing.contains(shown), program + " --help breaks this text inside a word: '" + shown
+                        + "'\n" + help);
+            }
+            for (String line : usage.footer()) {
+                // an example is a command to copy: one line, as written
+                String shown = line.replace("$${", "${").replace("%n", "").stripTrailing();
+                assertTrue(shown.isEmpty() || help.lines().anyMatch(l -> l.stripTrailing().equals(shown)),
+                        program + " --help shows this line unbroken: '" + shown + "'\n" + help);
+            }
+            for (String line : help.lines().toList()) {
+                assertTrue(line.length() <= 100, program + " --help line over 100 columns: " + line);
+                if (line.matches("^  (-\\w, )?--?\\w.*|^      --\\w.*")) {
+                    assertTrue(line.matches(".*\\S {2,}\\S.*"), program + " --help: option '" + line.trim()
+                            + "' has its description on a line of its own");
+                }
+            }
+        }
+    }
 }
