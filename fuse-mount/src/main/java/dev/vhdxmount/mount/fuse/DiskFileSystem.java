@@ -11,6 +11,7 @@ import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.vhdxmount.mount.partitions.FileSystems;
 import dev.vhdxmount.mount.partitions.Partition;
 import dev.vhdxmount.mount.partitions.PartitionTable;
 import dev.vhdxmount.vhdx.VirtualDisk;
@@ -135,13 +136,29 @@ public final class DiskFileSystem {
         }
         if (files.size() == 1) {
             log.warn("--partitions: no partition to serve ({}): disk.raw only", table.scheme() == PartitionTable
-                    .Scheme.NONE ? "the disk has no partition table" : "its " + table.scheme().id() + " table"
+                    .Scheme.NONE ? "the disk has no partition table" + wholeDiskVolume(disk)
+                    : "its " + table.scheme().id() + " table"
                     + (table.partitions().isEmpty() ? " lists none that can be read" : " lists only containers"));
         } else {
             log.info("partitions ({} table): {}", table.scheme().id(), String.join(", ",
                     files.subList(1, files.size()).stream().map(File::name).toList()));
         }
         return new DiskFileSystem(files, owner, image.atime(), image.mtime(), image.ctime());
+    }
+
+    /**
+     * What a disk without a partition table holds at sector 0, as the rest of a sentence: WSL's ext4.vhdx is a file
+     * system from its first byte, and its users look for a p1.raw that cannot be.
+     */
+    private static String wholeDiskVolume(VirtualDisk disk) {
+        try {
+            return FileSystems.probe(disk, 0, disk.size())
+                    .map(fs -> "; " + DISK_FILE + " itself is " + fs.type().id() + " (as WSL's ext4.vhdx is):"
+                            + " mount it with mount -o ro,loop")
+                    .orElse("");
+        } catch (IOException e) {
+            return ""; // the disk's first bytes cannot be read: the reads of disk.raw will say so
+        }
     }
 
     /** The files of the root directory, in listing order. */

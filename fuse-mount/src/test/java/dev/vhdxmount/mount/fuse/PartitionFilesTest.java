@@ -171,4 +171,32 @@ class PartitionFilesTest {
             assertEquals(List.of("disk.raw"), mount(disk).files().stream().map(DiskFileSystem.File::name).toList());
         }
     }
+
+    @Test
+    void aFileSystemFromSectorZeroIsNamedWithTheWayToMountIt() throws Exception {
+        // WSL's ext4.vhdx: no table, ext4 from the first byte
+        Tools.require("mkfs.ext4");
+        Path raw = tmp.resolve("wsl.raw");
+        try (FileChannel f = FileChannel.open(raw, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            f.write(ByteBuffer.allocate(1), 16L * MIB - 1);
+        }
+        Tools.check("mkfs.ext4", "-q", "-F", raw.toString());
+        VhdxBuilder b = VhdxBuilder.dynamic(16L * MIB).blockSize(MIB);
+        b.write(0, Arrays.copyOf(Files.readAllBytes(raw), MIB));
+        Path wsl = b.build(tmp.resolve("ext4.vhdx")).path();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(DiskFileSystem.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+                new ch.qos.logback.core.read.ListAppender<>();
+        seen.start();
+        logger.addAppender(seen);
+        try (VirtualDisk disk = VhdxImage.open(wsl)) {
+            assertEquals(List.of("disk.raw"), mount(disk).files().stream().map(DiskFileSystem.File::name).toList());
+        } finally {
+            logger.detachAppender(seen);
+        }
+        assertEquals(List.of("--partitions: no partition to serve (the disk has no partition table; disk.raw itself is"
+                + " ext4 (as WSL's ext4.vhdx is): mount it with mount -o ro,loop): disk.raw only"),
+                seen.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList());
+    }
 }
