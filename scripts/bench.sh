@@ -430,16 +430,9 @@ fi
 say "measured in $((($(now_ns) - started) / 1000000000)) s"
 
 # --- the table -----------------------------------------------------------------------------------------------------
-{
-  echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
-  echo "date: $(date -u +%Y-%m-%dT%H:%MZ); $reps repetitions, medians; fio runtime ${runtime} s"
-  echo "versions: vhdx-mount $("$vhdx_mount" --version 2>/dev/null | head -1 | awk '{print $NF}'), $(java -version 2>&1 | head -1)," \
-    "vhdimount $(dpkg-query -W -f='${Version}' libvhdi-utils 2>/dev/null), qemu $(dpkg-query -W -f='${Version}' qemu-system-common 2>/dev/null)," \
-    "libfuse $(dpkg-query -W -f='${Version}' libfuse2 2>/dev/null), $(fio --version), kernel $(uname -r)"
-  echo "load average (1, 5, 15 min) before the run: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
-  echo
-} > "$results.txt"
-section cached && awk -F'\t' -v tools="$tools" '
+# The tables' awk functions: rows of $results are "metric, tool, repetition, value"; the median of a metric for a tool,
+# its table cell ("-" where not measured), and the ratio of two tools' medians
+stats_awk='
   { v[$1 SUBSEP $2] = v[$1 SUBSEP $2] " " $4 }
   function median(s,   a, n, i, j, t) {
     n = split(s, a, " ")
@@ -451,7 +444,17 @@ section cached && awk -F'\t' -v tools="$tools" '
   function ratio(m, a, b,   x, y) {
     x = median(v[m SUBSEP a]); y = median(v[m SUBSEP b])
     return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y)
-  }
+  }'
+{
+  echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ); $reps repetitions, medians; fio runtime ${runtime} s"
+  echo "versions: vhdx-mount $("$vhdx_mount" --version 2>/dev/null | head -1 | awk '{print $NF}'), $(java -version 2>&1 | head -1)," \
+    "vhdimount $(dpkg-query -W -f='${Version}' libvhdi-utils 2>/dev/null), qemu $(dpkg-query -W -f='${Version}' qemu-system-common 2>/dev/null)," \
+    "libfuse $(dpkg-query -W -f='${Version}' libfuse2 2>/dev/null), $(fio --version), kernel $(uname -r)"
+  echo "load average (1, 5, 15 min) before the run: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
+  echo
+} > "$results.txt"
+section cached && awk -F'\t' -v tools="$tools" "$stats_awk"'
   END {
     split("seq_first seq_reread rand1 rand4 cpu_first_s rss_1g visible_64t_ms rss_64t", metrics, " ")
     name["seq_first"] = "sequential read, first open (GB/s)"
@@ -488,19 +491,7 @@ section cached && awk -F'\t' -v tools="$tools" '
   }' "$results" >> "$results.txt"
 if section slow; then
   for latency in $latencies; do
-    awk -F'\t' -v l="$latency" '
-      { v[$1 SUBSEP $2] = v[$1 SUBSEP $2] " " $4 }
-      function median(s,   a, n, i, j, t) {
-        n = split(s, a, " ")
-        if (n == 0) return ""
-        for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-        return n % 2 ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
-      }
-      function cell(m, t,   x) { x = median(v[m SUBSEP t]); return x == "" ? "-" : x }
-      function ratio(m, a, b,   x, y) {
-        x = median(v[m SUBSEP a]); y = median(v[m SUBSEP b])
-        return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y)
-      }
+    awk -F'\t' -v l="$latency" "$stats_awk"'
       function at_least(m, b, t,   x, y) {
         x = median(v[m SUBSEP "vhdx-mount"]); y = median(v[m SUBSEP b])
         return (x == "" || y == "") ? "-" : (x / y >= t ? "yes" : "NO")
@@ -527,19 +518,7 @@ if section slow; then
   done
 fi
 if section sparse; then
-  awk -F'\t' '
-    { v[$1 SUBSEP $2] = v[$1 SUBSEP $2] " " $4 }
-    function median(s,   a, n, i, j, t) {
-      n = split(s, a, " ")
-      if (n == 0) return ""
-      for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-      return n % 2 ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    function cell(m, t,   x) { x = median(v[m SUBSEP t]); return x == "" ? "-" : x }
-    function ratio(m, a, b,   x, y) {
-      x = median(v[m SUBSEP a]); y = median(v[m SUBSEP b])
-      return (x == "" || y == "" || x == 0) ? "-" : sprintf("%.1fx", y / x)
-    }
+  awk -F'\t' "$stats_awk"'
     END {
       print "\nCopies of a mostly empty 10 GiB disk (200 MiB of data): seconds, and MiB the copy allocates (page cache)\n"
       print "| copy | raw file | vhdimount | qemu-storage-daemon | vhdx-mount | faster than vhdimount | faster than qemu-storage-daemon |"
@@ -550,7 +529,7 @@ if section sparse; then
         m = "sparse_" ms[k] "_s"; a = "sparse_" ms[k] "_mib"
         printf "| %s | %s s, %s MiB | %s s, %s MiB | %s s, %s MiB | %s s, %s MiB | %s | %s |\n", name[ms[k]],
           cell(m, "raw"), cell(a, "raw"), cell(m, "vhdimount"), cell(a, "vhdimount"), cell(m, "qsd"), cell(a, "qsd"),
-          cell(m, "vhdx-mount"), cell(a, "vhdx-mount"), ratio(m, "vhdx-mount", "vhdimount"), ratio(m, "vhdx-mount", "qsd")
+          cell(m, "vhdx-mount"), cell(a, "vhdx-mount"), ratio(m, "vhdimount", "vhdx-mount"), ratio(m, "qsd", "vhdx-mount")
       }
     }' "$results" >> "$results.txt"
 fi
