@@ -215,14 +215,16 @@ public final class MountCommand implements Callable<Integer> {
             }
             FuseServer server = binding.server(fs);
             log.debug("serving through {}", server.description());
-            fs.countAllocatedBlocksInBackground();
             session = new MountSession(server, mounted, options);
             session.start();
-            if (!fs.awaitAllocationCount(ALLOCATION_COUNT_WAIT)) {
-                log.debug("st_blocks still being counted; the mount comes up without waiting for it");
-            }
             session.awaitReady(READY_TIMEOUT);
             Readahead.set(mounted, readahead);
+            // after the mount is up, so that walking a large BAT never delays it on a machine of two cores; before
+            // the command returns, so that a script's first stat sees the count
+            fs.countAllocatedBlocksInBackground();
+            if (!fs.awaitAllocationCount(ALLOCATION_COUNT_WAIT)) {
+                log.debug("st_blocks still being counted; the command returns without waiting for it");
+            }
             log.info("serving {} ({} bytes) as {}; unmount with {}", Logging.show(image), disk.size(), diskRaw,
                     Shell.command("fusermount", "-u", mounted.toString()));
             if (backgroundChild) {

@@ -251,8 +251,8 @@ public final class DiskFileSystem {
     }
 
     /**
-     * {@link #countAllocatedBlocks} on a daemon thread of its own, started before the mount so that it runs while
-     * libfuse mounts; {@link #awaitAllocationCount} waits for it, for a bounded time.
+     * {@link #countAllocatedBlocks} on a daemon thread of its own; {@link #awaitAllocationCount} waits for it, for a
+     * bounded time.
      */
     public void countAllocatedBlocksInBackground() {
         Thread t = new Thread(() -> {

@@ -92,9 +92,13 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
     /**
      * libfuse 2's own words for the options: in the foreground ({@code -f}, the session is ours), single-threaded
      * ({@code -s}), and {@code kernel_cache}: the page cache kept across opens (nothing served ever changes).
+     * {@code attr_timeout=0}: libfuse 2's high-level API has one attribute timeout for every reply, and st_blocks
+     * changes once, when it is counted after the mount is up; a stat costs one call into the model, and reads never
+     * wait for attributes (the kernel asks for them only when a buffered read reaches past the size it knows).
      */
     static List<String> arguments(Path mountPoint, MountOptions options) {
-        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-f", "-s", "-o", "kernel_cache"));
+        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-f", "-s", "-o", "kernel_cache", "-o",
+                "attr_timeout=0"));
         List<String> libfuse = new ArrayList<>(options.libfuseOptions());
         if (options.nonEmpty()) {
             libfuse.add("nonempty"); // libfuse 2 refuses a directory with entries unless told

@@ -140,9 +140,10 @@ class Libfuse2ServerTest {
     @Test
     void libfuse2GetsItsOwnWordsForTheOptions() {
         MountOptions options = MountOptions.parse("/images/a,b.vhdx", List.of("allow_other,nonempty", "debug"));
-        assertEquals(List.of("vhdx-mount", "-f", "-s", "-o", "kernel_cache", "-o", "ro", "-o", "default_permissions",
-                "-o", "subtype=vhdx-mount", "-o", "fsname=/images/a\\,b.vhdx", "-o", "allow_other", "-o", "debug", "-o",
-                "nonempty", "/mnt"), Libfuse2Server.arguments(Path.of("/mnt"), options));
+        assertEquals(List.of("vhdx-mount", "-f", "-s", "-o", "kernel_cache", "-o", "attr_timeout=0", "-o", "ro",
+                "-o", "default_permissions", "-o", "subtype=vhdx-mount", "-o", "fsname=/images/a\\,b.vhdx", "-o",
+                "allow_other", "-o", "debug", "-o", "nonempty", "/mnt"), Libfuse2Server.arguments(Path.of("/mnt"),
+                options));
     }
 
     @Test
