@@ -67,6 +67,7 @@ public final class DiskFileSystem {
     private static final FileError READ_ONLY = new FileError(Errno.EROFS);
     private static final FileError INVALID = new FileError(Errno.EINVAL);
     private static final FileError NOT_PERMITTED = new FileError(Errno.EACCES);
+    private static final FileError NOT_ALLOWED = new FileError(Errno.EPERM);
     private static final FileError NO_SUCH_OFFSET = new FileError(Errno.ENXIO);
     private static final FileError IO_ERROR = new FileError(Errno.EIO);
     private static final FileError NO_SPACE = new FileError(Errno.ENOSPC);
@@ -446,6 +447,29 @@ public final class DiskFileSystem {
         } catch (IOException | RuntimeException e) {
             log.error("{}: fsync failed: {}", f.name(), e.toString());
             throw IO_ERROR;
+        }
+    }
+
+    /**
+     * setattr: {@code size} (-1: not to be set) as {@link #setSize}; a new mode or owner is refused (EPERM: they are
+     * the mount's, {@code uid=}, {@code gid=}, {@code umask=}); new times are taken and kept by no one, as the files'
+     * times are the image's (touch succeeds).
+     *
+     * @throws FileError EROFS on a read-only file system, EPERM for a mode or owner, else as {@link #setSize}
+     */
+    public void setAttributes(long inode, long size, boolean modeOrOwner) throws FileError {
+        File f = file(inode);
+        if (f == null) {
+            throw inode == ROOT ? IS_A_DIRECTORY : NO_SUCH_NODE;
+        }
+        if (writable == null) {
+            throw READ_ONLY;
+        }
+        if (modeOrOwner) {
+            throw NOT_ALLOWED;
+        }
+        if (size >= 0) {
+            setSize(inode, size);
         }
     }
 
