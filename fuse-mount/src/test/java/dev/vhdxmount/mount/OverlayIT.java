@@ -162,6 +162,8 @@ class OverlayIT extends MountTest {
         assertTrue(logged.contains("overlay: writes go to an unlinked, sparse file in " + folder + ", at most 40.0 MiB"),
                 logged);
         assertTrue(MountIt.shOk("stat -c %A '" + mnt.resolve("p1.raw") + "'").startsWith("-rw-r--r--"));
+        assertTrue(logged.contains("p1.raw: ext4, its journal needs recovery (needs_recovery): mount -o loop "
+                + mnt.resolve("p1.raw") + " /mnt/part replays it into the overlay"), "the log names it: " + logged);
 
         long pid = MountIt.serverPid(mnt);
         for (MountIt.OpenFile f : MountIt.openFiles(pid, image)) {

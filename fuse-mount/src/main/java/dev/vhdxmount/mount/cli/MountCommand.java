@@ -249,6 +249,13 @@ public final class MountCommand implements Callable<Integer> {
             fs.countAllocatedBlocksInBackground();
             log.info("serving {} ({} bytes) as {}; unmount with {}", Logging.show(image), disk.size(), diskRaw,
                     Shell.command("fusermount", "-u", mounted.toString()));
+            for (String line : RecoveryAdvice.lines(disk, mounted.toString(), partitions, overlayDisk != null)) {
+                if (overlayDisk != null) {
+                    log.info(line);
+                } else {
+                    log.warn(line);
+                }
+            }
             if (backgroundChild) {
                 Background.reportReadyAndDetach();
             }
