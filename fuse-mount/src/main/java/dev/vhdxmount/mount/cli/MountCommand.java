@@ -40,8 +40,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vhdx-mount [OPTIONS] IMAGE MOUNTPOINT}: serves the image's virtual disk as the read-only file
- * MOUNTPOINT/disk.raw, the way FUSE tools such as sshfs and vhdimount behave: in the background once the mount is
- * ready, or attached with {@code -f}; ended by {@code fusermount -u MOUNTPOINT}.
+ * MOUNTPOINT/disk.raw (writable into a throwaway overlay with {@code --overlay}), the way FUSE tools such as sshfs and
+ * vhdimount behave: in the background once the mount is ready, or attached with {@code -f}; ended by
+ * {@code fusermount -u MOUNTPOINT}.
  *
  * <p>Checks go from cheap to expensive (image readable, mountpoint, FUSE device, libfuse, then the VHDX itself), so
  * that the commonest mistakes fail at once with their own message and {@link ExitCode}.
@@ -97,11 +98,12 @@ public final class MountCommand implements Callable<Integer> {
             description = "Mount options, comma-separated, repeatable: allow_other (let other users read disk.raw),"
                     + " allow_root, nonempty, debug (libfuse prints each request; implies -f), uid=N, gid=N (owner"
                     + " of the files), umask=OCTAL, noexec; parent=PATH (repeatable), log_file=PATH, readahead=KIB,"
-                    + " threads=N, timeout=SECONDS, partitions: as the options of those names (for /etc/fstab and"
-                    + " mount -t fuse.vhdx-mount, which need ro); and those of mount and fstab, which change nothing"
-                    + " here: defaults, noauto, nofail, user, users, _netdev, x-systemd.*, nodev, nosuid. Always in"
-                    + " force: ro, nodev, nosuid, default_permissions, and the page cache kept across opens"
-                    + " (kernel_cache).")
+                    + " threads=N, timeout=SECONDS, partitions, overlay[=DIR], overlay_max=SIZE: as the options of"
+                    + " those names (for /etc/fstab and mount -t fuse.vhdx-mount, which need ro, or rw with an"
+                    + " overlay); and those of mount and fstab, which change nothing here: defaults, noauto, nofail,"
+                    + " user, users, _netdev, x-systemd.*, nodev, nosuid. Always in force: nodev, nosuid,"
+                    + " default_permissions; ro and the page cache kept across opens (kernel_cache), or with an"
+                    + " overlay rw and direct I/O.")
     List<String> fuseOptions = new ArrayList<>();
 
     @Option(names = "--partitions",
@@ -118,7 +120,7 @@ public final class MountCommand implements Callable<Integer> {
 
     @Option(names = "--overlay-max", paramLabel = "SIZE", converter = OverlayOptions.SizeConverter.class,
             description = "Bound the overlay to SIZE (bytes, or K, M, G, T: 2G): a write that needs more fails with"
-                    + " ENOSPC (default: what the overlay's file system has free).")
+                    + " ENOSPC (default: the disk's size, or less where the folder's file system fills first).")
     Long overlayMax;
 
     @Option(names = "--clear-stale",

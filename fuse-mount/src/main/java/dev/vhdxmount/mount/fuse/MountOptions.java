@@ -32,7 +32,7 @@ import java.util.TreeSet;
  * @param noExec     the mount table says noexec ({@code noexec}; disk.raw is not executable either way)
  * @param uid        owner of the files, instead of the user who mounts
  * @param gid        group of the files
- * @param umask      permission bits taken away from 0444 files and the 0555 directory
+ * @param umask      permission bits taken away from 0444 files (0644 with an overlay) and the 0555 directory
  * @param threads    how many requests are served at once (a binding that serves one at a time ignores it)
  * @param timeout    how long a read may wait on the storage before it is answered EIO (zero: for ever), where the
  *                   binding can answer a request while its thread still waits

@@ -35,9 +35,9 @@ import jnr.ffi.Runtime;
 /**
  * {@link DiskFileSystem} served through libfuse 3's low-level API: each callback turns libfuse's inode-based call into
  * the model's and its answer (or errno) back into libfuse's reply. Reads are answered by {@link ReadReply}, which
- * splices the image's own file ranges into the kernel. Nothing served ever changes, so the kernel may cache
- * attributes, names and data for as long as it likes ({@code keep_cache} on every open: a second read of the disk
- * comes from the page cache).
+ * splices the image's own file ranges into the kernel. On a read-only mount nothing served ever changes, so the kernel
+ * may cache attributes, names and data for as long as it likes ({@code keep_cache} on every open: a second read of the
+ * disk comes from the page cache); a writable mount's files are opened with direct I/O instead ({@link #open}).
  *
  * <p>Requests are served by a pool of Java threads, each reading the next request from the session and answering it
  * ({@code fuse_session_receive_buf}, {@code fuse_session_process_buf}): libfuse calls the callbacks on that same
