@@ -251,6 +251,72 @@ class OverlayWritesTest {
         }
     }
 
+    /**
+     * Many threads at once, through all three files: writers fill whole slots with one value each (slots straddle the
+     * overlay's chunks and the partition boundary), readers read a slot in two steps, as a splicing reply reads its
+     * pieces one after the other, with other threads running in between. Every read must see one value across the
+     * slot: a write seen in part would be a torn reply.
+     */
+    @Test
+    void concurrentWritesNeverTearAReadThatTakesSteps() throws Exception {
+        DiskFileSystem fs = writable(OverlayDisk.UNBOUNDED);
+        int slot = 8192;
+        // each slot straddles a chunk boundary; slot 7 straddles p1's end and p2's start
+        long[] slots = new long[16];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = P1 + (long) (i + 1) * OverlayDisk.CHUNK_SIZE - slot / 2;
+        }
+        slots[7] = P2 - slot / 2;
+        for (long at : slots) {
+            fs.write(DISK, at, ByteBuffer.wrap(filled(slot, 0)));
+        }
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic
+                .AtomicReference<>();
+        long deadline = System.nanoTime() + 1_500_000_000L;
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            boolean writer = t % 2 == 0;
+            java.util.Random random = new java.util.Random(t);
+            threads.add(new Thread(() -> {
+                try {
+                    while (System.nanoTime() < deadline && failure.get() == null) {
+                        long at = slots[random.nextInt(slots.length)];
+                        // through disk.raw, or through the partition file that holds the slot's start
+                        boolean viaDisk = random.nextBoolean() || at + slot > P2 && at < P2;
+                        long inode = viaDisk ? DISK : at < P2 ? PART1 : PART2;
+                        long offset = viaDisk ? at : at - (at < P2 ? P1 : P2);
+                        if (writer) {
+                            fs.write(inode, offset, ByteBuffer.wrap(filled(slot, 1 + random.nextInt(250))));
+                        } else {
+                            try (DiskFileSystem.Read r = fs.read(inode, offset, slot)) {
+                                ByteBuffer dst = ByteBuffer.allocate(slot);
+                                r.content().read(r.offset(), dst.duplicate().limit(slot / 2));
+                                Thread.yield();
+                                r.content().read(r.offset() + slot / 2, dst.duplicate().position(slot / 2));
+                                byte[] got = dst.array();
+                                for (int i = 1; i < slot; i++) {
+                                    if (got[i] != got[0]) {
+                                        throw new AssertionError("a torn read of the slot at " + at + ": byte " + i
+                                                + " is " + got[i] + ", byte 0 " + got[0]);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+    }
+
     /** A read's range stays as it was until the read is closed: a write to it waits until then, and then lands. */
     @Test
     void aWriteWaitsForAnOpenReadOfItsRange() throws Exception {
