@@ -17,6 +17,8 @@
 # latency, each repetition and each tool (order rotating; "raw" is the raw file read through the same storage):
 #   - dd bs=1M of the first 256 MiB of a fresh mount
 #   - 4 KiB random reads with fio, libaio, O_DIRECT, queue depth 16 (one job), and 8 psync jobs, O_DIRECT
+# Then copies of a mostly empty 10 GiB image ("sparse"): cp --sparse=always and qemu-img convert -O raw of the file
+# each tool serves, their seconds and the MiB each copy allocates.
 # Then the hash section ("hash"): the time of vhdx-info --hash sha256 on a fully present 1 GiB image against sha256sum
 # of its raw twin, and on a mostly empty 10 GiB image against sha256sum of the file vhdimount serves for it. Then runs
 # the JMH benchmarks of vhdx-core (scripts/jmh.sh) (section "jmh").
@@ -26,7 +28,7 @@
 # 20 minutes with the defaults.
 #
 # usage: scripts/bench.sh [--reps N] [--runtime SECONDS] [--tools "vhdx-mount vhdimount qsd raw"] [--dir DIR]
-#                         [--sections "cached slow hash jmh"] [--latencies "1000 100"] [--no-jmh] [--out FILE]
+#                         [--sections "cached slow sparse hash jmh"] [--latencies "1000 100"] [--no-jmh] [--out FILE]
 #   --sections: which parts to run (--only hash is --sections hash)
 #   --latencies: microseconds slowfs adds to each read, one slow-storage table each
 #   VHDX_MOUNT=path/to/launcher benchmarks another build of vhdx-mount (default: scripts/vhdx-mount of this checkout)
@@ -37,7 +39,7 @@ reps=5
 runtime=3
 tools="vhdx-mount vhdimount qsd raw"
 dir=/var/tmp/vhdx-bench
-sections="cached slow hash jmh"
+sections="cached slow sparse hash jmh"
 latencies="1000 100"
 out=
 while (($#)); do
@@ -194,23 +196,10 @@ wait_size() {
 results=$dir/results-$(date +%Y%m%d-%H%M%S).tsv
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$rep" "$3" >> "$results"; }
 
-# Two images (kept in $dir): a 1 GiB dynamic VHDX whose every block holds random data (all FULLY_PRESENT), with its raw
-# twin; and a 10 GiB dynamic VHDX with 200 MiB of random data in five places, the rest never written. Each repetition
-# times, in an order that rotates: vhdx-info --hash sha256 of each image; sha256sum of the 1 GiB raw twin; sha256sum
-# of the file vhdimount serves for the 10 GiB image, as a user hashes a disk through that mount today. Every digest
-# must be the raw twin's. All files in the page cache. Targets (issue 15): >= 0.9x sha256sum's speed on the 1 GiB
-# image, >= 5x sha256sum through vhdimount on the 10 GiB one.
-hash_bench() {
-  local full=$dir/full-1g-1m.vhdx full_raw=$dir/full-1g-1m.raw sparse=$dir/sparse-10g.vhdx
-  local sparse_raw=$dir/sparse-10g.raw hash_results
-  hash_results=$dir/hash-$(date +%Y%m%d-%H%M%S).tsv
-  if [[ ! -f $full || ! -f $full_raw ]]; then
-    say "making a 1 GiB raw disk of random data and its dynamic VHDX (1 MiB blocks, every block present)"
-    rm -f "$full" "$full_raw"
-    head -c $((1 << 30)) /dev/urandom > "$full_raw.tmp"
-    qemu-img convert -f raw -O vhdx -o subformat=dynamic,block_size=1M "$full_raw.tmp" "$full"
-    mv "$full_raw.tmp" "$full_raw"
-  fi
+# A 10 GiB dynamic VHDX with 200 MiB of random data in five places, the rest never written, and its raw twin (a sparse
+# file): $sparse and $sparse_raw, kept in $dir.
+sparse=$dir/sparse-10g.vhdx sparse_raw=$dir/sparse-10g.raw
+make_sparse_image() {
   if [[ ! -f $sparse || ! -f $sparse_raw ]]; then
     say "making a 10 GiB raw disk with 200 MiB of random data in five places, and its dynamic VHDX"
     rm -f "$sparse" "$sparse_raw"
@@ -221,6 +210,59 @@ hash_bench() {
     qemu-img convert -f raw -O vhdx -o subformat=dynamic "$sparse_raw.tmp" "$sparse"
     mv "$sparse_raw.tmp" "$sparse_raw"
   fi
+}
+
+# Copies of the mostly empty 10 GiB disk, as users make them: cp --sparse=always and qemu-img convert -O raw of the
+# file each tool serves (and of the raw twin, the limit), each repetition in a rotating order. Both look for holes with
+# SEEK_DATA/SEEK_HOLE (cp only in a file whose st_blocks is below its size); where the served file answers "all data",
+# they read all 10 GiB and find the zeros by reading them. Records seconds and the copy's allocated MiB; the first
+# repetition also compares each copy with the raw twin. Target (issue 13): faster than vhdimount and qemu-storage-daemon.
+sparse_bench() {
+  make_sparse_image
+  local copy=$dir/sparse-copy.raw t0 how
+  cat "$sparse" > /dev/null
+  for ((rep = 1; rep <= reps; rep++)); do
+    rotate
+    say "sparse copies, repetition $rep/$reps: ${order[*]}"
+    for tool in "${order[@]}"; do
+      mount_tool "$tool" "$sparse" "$sparse_raw"
+      wait_size "$file" $((10 << 30))
+      for how in cp convert; do
+        rm -f "$copy"
+        t0=$(now_ns)
+        case $how in
+          cp) cp --sparse=always "$file" "$copy" ;;
+          convert) qemu-img convert -f raw -O raw "$file" "$copy" ;;
+        esac
+        record "sparse_${how}_s" "$tool" "$(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN {printf "%.3f", (b - a) / 1e9}')"
+        record "sparse_${how}_mib" "$tool" $(($(stat -c %b "$copy") * 512 >> 20))
+        if ((rep == 1)); then
+          cmp "$copy" "$sparse_raw" || die "$tool: the $how copy differs from the raw disk"
+        fi
+      done
+      rm -f "$copy"
+      unmount_tool "$tool"
+    done
+  done
+}
+
+# Two images (kept in $dir): a 1 GiB dynamic VHDX whose every block holds random data (all FULLY_PRESENT), with its raw
+# twin; and a 10 GiB dynamic VHDX with 200 MiB of random data in five places, the rest never written. Each repetition
+# times, in an order that rotates: vhdx-info --hash sha256 of each image; sha256sum of the 1 GiB raw twin; sha256sum
+# of the file vhdimount serves for the 10 GiB image, as a user hashes a disk through that mount today. Every digest
+# must be the raw twin's. All files in the page cache. Targets (issue 15): >= 0.9x sha256sum's speed on the 1 GiB
+# image, >= 5x sha256sum through vhdimount on the 10 GiB one.
+hash_bench() {
+  local full=$dir/full-1g-1m.vhdx full_raw=$dir/full-1g-1m.raw hash_results
+  hash_results=$dir/hash-$(date +%Y%m%d-%H%M%S).tsv
+  if [[ ! -f $full || ! -f $full_raw ]]; then
+    say "making a 1 GiB raw disk of random data and its dynamic VHDX (1 MiB blocks, every block present)"
+    rm -f "$full" "$full_raw"
+    head -c $((1 << 30)) /dev/urandom > "$full_raw.tmp"
+    qemu-img convert -f raw -O vhdx -o subformat=dynamic,block_size=1M "$full_raw.tmp" "$full"
+    mv "$full_raw.tmp" "$full_raw"
+  fi
+  make_sparse_image
   local want_full want_sparse
   want_full=$(sha256sum < "$full_raw" | cut -d' ' -f1)
   want_sparse=$(sha256sum < "$sparse_raw" | cut -d' ' -f1)
@@ -384,19 +426,13 @@ if section slow; then
     fusermount -u "$storage"
   done
 fi
+! section sparse || sparse_bench
 say "measured in $((($(now_ns) - started) / 1000000000)) s"
 
 # --- the table -----------------------------------------------------------------------------------------------------
-{
-  echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
-  echo "date: $(date -u +%Y-%m-%dT%H:%MZ); $reps repetitions, medians; fio runtime ${runtime} s"
-  echo "versions: vhdx-mount $("$vhdx_mount" --version 2>/dev/null | head -1 | awk '{print $NF}'), $(java -version 2>&1 | head -1)," \
-    "vhdimount $(dpkg-query -W -f='${Version}' libvhdi-utils 2>/dev/null), qemu $(dpkg-query -W -f='${Version}' qemu-system-common 2>/dev/null)," \
-    "libfuse $(dpkg-query -W -f='${Version}' libfuse2 2>/dev/null), $(fio --version), kernel $(uname -r)"
-  echo "load average (1, 5, 15 min) before the run: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
-  echo
-} > "$results.txt"
-section cached && awk -F'\t' -v tools="$tools" '
+# The tables' awk functions: rows of $results are "metric, tool, repetition, value"; the median of a metric for a tool,
+# its table cell ("-" where not measured), and the ratio of two tools' medians
+stats_awk='
   { v[$1 SUBSEP $2] = v[$1 SUBSEP $2] " " $4 }
   function median(s,   a, n, i, j, t) {
     n = split(s, a, " ")
@@ -408,7 +444,17 @@ section cached && awk -F'\t' -v tools="$tools" '
   function ratio(m, a, b,   x, y) {
     x = median(v[m SUBSEP a]); y = median(v[m SUBSEP b])
     return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y)
-  }
+  }'
+{
+  echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ); $reps repetitions, medians; fio runtime ${runtime} s"
+  echo "versions: vhdx-mount $("$vhdx_mount" --version 2>/dev/null | head -1 | awk '{print $NF}'), $(java -version 2>&1 | head -1)," \
+    "vhdimount $(dpkg-query -W -f='${Version}' libvhdi-utils 2>/dev/null), qemu $(dpkg-query -W -f='${Version}' qemu-system-common 2>/dev/null)," \
+    "libfuse $(dpkg-query -W -f='${Version}' libfuse2 2>/dev/null), $(fio --version), kernel $(uname -r)"
+  echo "load average (1, 5, 15 min) before the run: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows here)"
+  echo
+} > "$results.txt"
+section cached && awk -F'\t' -v tools="$tools" "$stats_awk"'
   END {
     split("seq_first seq_reread rand1 rand4 cpu_first_s rss_1g visible_64t_ms rss_64t", metrics, " ")
     name["seq_first"] = "sequential read, first open (GB/s)"
@@ -445,19 +491,7 @@ section cached && awk -F'\t' -v tools="$tools" '
   }' "$results" >> "$results.txt"
 if section slow; then
   for latency in $latencies; do
-    awk -F'\t' -v l="$latency" '
-      { v[$1 SUBSEP $2] = v[$1 SUBSEP $2] " " $4 }
-      function median(s,   a, n, i, j, t) {
-        n = split(s, a, " ")
-        if (n == 0) return ""
-        for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-        return n % 2 ? a[(n + 1) / 2] + 0 : (a[n / 2] + a[n / 2 + 1]) / 2
-      }
-      function cell(m, t,   x) { x = median(v[m SUBSEP t]); return x == "" ? "-" : x }
-      function ratio(m, a, b,   x, y) {
-        x = median(v[m SUBSEP a]); y = median(v[m SUBSEP b])
-        return (x == "" || y == "" || y == 0) ? "-" : sprintf("%.2fx", x / y)
-      }
+    awk -F'\t' -v l="$latency" "$stats_awk"'
       function at_least(m, b, t,   x, y) {
         x = median(v[m SUBSEP "vhdx-mount"]); y = median(v[m SUBSEP b])
         return (x == "" || y == "") ? "-" : (x / y >= t ? "yes" : "NO")
@@ -482,6 +516,22 @@ if section slow; then
         }
       }' "$results" >> "$results.txt"
   done
+fi
+if section sparse; then
+  awk -F'\t' "$stats_awk"'
+    END {
+      print "\nCopies of a mostly empty 10 GiB disk (200 MiB of data): seconds, and MiB the copy allocates (page cache)\n"
+      print "| copy | raw file | vhdimount | qemu-storage-daemon | vhdx-mount | faster than vhdimount | faster than qemu-storage-daemon |"
+      print "|---|---|---|---|---|---|---|"
+      split("cp convert", ms, " ")
+      name["cp"] = "cp --sparse=always"; name["convert"] = "qemu-img convert -O raw"
+      for (k = 1; k <= 2; k++) {
+        m = "sparse_" ms[k] "_s"; a = "sparse_" ms[k] "_mib"
+        printf "| %s | %s s, %s MiB | %s s, %s MiB | %s s, %s MiB | %s s, %s MiB | %s | %s |\n", name[ms[k]],
+          cell(m, "raw"), cell(a, "raw"), cell(m, "vhdimount"), cell(a, "vhdimount"), cell(m, "qsd"), cell(a, "qsd"),
+          cell(m, "vhdx-mount"), cell(a, "vhdx-mount"), ratio(m, "vhdimount", "vhdx-mount"), ratio(m, "qsd", "vhdx-mount")
+      }
+    }' "$results" >> "$results.txt"
 fi
 cat "$results.txt"
 ! section hash || hash_bench

@@ -98,8 +98,21 @@ class TruncatedImageIT extends MountTest {
     private void salvage(Path image, long blockSize, List<Long> lost, List<Long> readable, ExpectedDisk want)
             throws Exception {
         Path log = dir.resolve("salvage.log");
-        MountIt.cli("--allow-truncated", "--log-file", log.toString(), image.toString(), mnt.toString())
-                .expect(ExitCode.OK);
+        MountIt.Result mounted = MountIt.cli("--allow-truncated", "--log-file", log.toString(), image.toString(),
+                mnt.toString()).expect(ExitCode.OK);
+        // the user is told at once how much is lost, not only by the reads that fail later
+        if (want != null) {
+            long runs = java.util.stream.IntStream.range(0, lost.size())
+                    .filter(i -> i == 0 || lost.get(i) != lost.get(i - 1) + 1).count();
+            String missing = lost.size() * blockSize / MIB + ".0 MiB of the disk's data (" + runs + " run"
+                    + (runs == 1 ? "" : "s") + ","
+                    + " the first at virtual offset 0x" + Long.toHexString(lost.get(0) * blockSize) + ") lie";
+            assertTrue(mounted.stderr().contains(missing) && mounted.stderr().contains("past the end of the file"),
+                    "'" + missing + "' in: " + mounted.stderr());
+        } else {
+            assertTrue(mounted.stderr().contains("of the disk's data (") && mounted.stderr().contains(
+                    "past the end of the file"), mounted.stderr());
+        }
         Path diskRaw = mnt.resolve("disk.raw");
         int failures = 0;
         for (long block : lost) {

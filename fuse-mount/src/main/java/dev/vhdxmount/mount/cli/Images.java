@@ -1,6 +1,7 @@
 package dev.vhdxmount.mount.cli;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -8,6 +9,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.vhdxmount.mount.os.IoReasons;
 import dev.vhdxmount.mount.os.Shell;
@@ -19,6 +23,8 @@ import dev.vhdxmount.vhdx.error.VhdxFormatException;
 
 /** Opens an image for the command line: turns each way that can fail into a one-line {@link CliError}. */
 final class Images {
+    private static final Logger log = LoggerFactory.getLogger(Images.class);
+
     private Images() {}
 
     /**
@@ -53,13 +59,71 @@ final class Images {
         }
     }
 
-    /** Opens the image read-only. */
+    /** Opens the image read-only; with --allow-truncated, says how much of the disk's data the file has lost. */
     static VirtualDisk open(Path image, OpenOptions options) throws CliError {
         try {
-            return VhdxImage.open(image, options);
+            VirtualDisk disk = VhdxImage.open(image, options);
+            if (options.allowTruncated()) {
+                String missing = missingData(disk);
+                if (missing != null) {
+                    log.warn("{} is truncated: {}", Logging.show(image), missing);
+                }
+            }
+            return disk;
         } catch (IOException e) {
             throw describe(image, options, e);
         }
+    }
+
+    /**
+     * How much of the disk's data lies past the end of its file (or of a parent's), as the rest of a sentence; null
+     * if nothing does. The allocation map gives no file offset for data that is not plain bytes of the file; such a
+     * run is missing if a read of its first or last byte says so (the rest are a replayed log's), so the walk costs
+     * the BAT and two tiny reads per such run, and no more. A BAT cut off itself ends the walk there.
+     */
+    static String missingData(VirtualDisk disk) throws IOException {
+        long[] missing = {0, 0, -1, -1}; // bytes, runs, first run's offset, the end of the last run
+        long[] fileEnd = {-1};
+        String cutBat = null;
+        try {
+            disk.map(0, disk.size(), run -> {
+                if (run.data() && run.fileOffset() == -1) {
+                    VhdxFormatException.Truncated lost = firstLost(disk, run.virtualOffset(), run.end());
+                    if (lost != null) {
+                        missing[0] += run.length();
+                        missing[1] += run.virtualOffset() == missing[3] ? 0 : 1;
+                        missing[2] = missing[2] < 0 ? run.virtualOffset() : missing[2];
+                        missing[3] = run.end();
+                        fileEnd[0] = lost.fileEnd();
+                    }
+                }
+                return true;
+            });
+        } catch (VhdxFormatException.Truncated e) {
+            cutBat = e.getMessage();
+        }
+        if (missing[0] == 0 && cutBat == null) {
+            return null;
+        }
+        String data = missing[0] == 0 ? "" : ImageReport.humanSize(missing[0]) + " of the disk's data (" + missing[1]
+                + " run" + (missing[1] == 1 ? "" : "s") + ", the first at virtual offset 0x"
+                + Long.toHexString(missing[2]) + ") lie past the end of the file"
+                + (fileEnd[0] >= 0 ? " at 0x" + Long.toHexString(fileEnd[0]) : "");
+        return data + (cutBat == null ? "" : (data.isEmpty() ? "" : "; and ") + cutBat
+                + ", so nothing after it can be mapped") + "; reads there fail with an I/O error";
+    }
+
+    /** The truncation a read of the first or last byte of {@code [start, end)} meets, or null if both read. */
+    private static VhdxFormatException.Truncated firstLost(VirtualDisk disk, long start, long end)
+            throws IOException {
+        for (long at : new long[] {start, end - 1}) {
+            try {
+                disk.read(at, ByteBuffer.allocate(1));
+            } catch (VhdxFormatException.Truncated e) {
+                return e;
+            }
+        }
+        return null;
     }
 
     /** The message and exit code for a failure to open {@code image}. */

@@ -80,6 +80,8 @@ public final class MountCommand implements Callable<Integer> {
     static final String SYNOPSIS = "vhdx-mount [OPTIONS] IMAGE MOUNTPOINT";
     private static final Logger log = LoggerFactory.getLogger(MountCommand.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    /** How long the mount may wait for st_blocks to be counted (a BAT walk: milliseconds, unless storage is slow). */
+    private static final Duration ALLOCATION_COUNT_WAIT = Duration.ofSeconds(2);
 
     @Spec
     CommandSpec spec;
@@ -244,11 +246,14 @@ public final class MountCommand implements Callable<Integer> {
             }
             FuseServer server = binding.server(fs);
             log.debug("serving through {}", server.description());
+            fs.countAllocatedBlocksInBackground();
             session = new MountSession(server, mounted, options);
             session.start();
+            if (!fs.awaitAllocationCount(ALLOCATION_COUNT_WAIT)) {
+                log.debug("st_blocks still being counted; the mount comes up without waiting for it");
+            }
             session.awaitReady(READY_TIMEOUT);
             Readahead.set(mounted, readahead);
-            fs.countAllocatedBlocksInBackground();
             log.info("serving {} ({} bytes) as {}; unmount with {}", Logging.show(image), disk.size(), diskRaw,
                     Shell.command("fusermount", "-u", mounted.toString()));
             for (String line : RecoveryAdvice.lines(disk, mounted.toString(), partitions, overlayDisk != null)) {

@@ -3,8 +3,11 @@ package dev.vhdxmount.mount.fuse;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.stream.IntStream;
@@ -33,16 +36,16 @@ import jnr.constants.platform.OpenFlags;
  * <p>Nodes are numbered as libfuse's low-level API numbers inodes: the root is 1 ({@code FUSE_ROOT_ID}), the files
  * follow. A path-based binding finds them with {@link #inodeOf(String)}. The files never change after construction:
  * the image cannot change under a read-only mount, so neither can anything the kernel is told, and every method may be
- * called from any number of threads at once.
+ * called from any number of threads at once. Only each file's count of allocated blocks (st_blocks) comes later,
+ * from a walk of the allocation map ({@link #countAllocatedBlocks}); until then stat says every block is allocated,
+ * and says it for a second at a time.
  *
  * <p>Over a {@link WritableDisk} ({@code --overlay}) the files take writes ({@link #write}): a partition file's go to
  * its range of the disk, so disk.raw and the partition files are always the same bytes; their size never changes.
  * Every read then holds its range ({@link Read#close}) from before it is located until its reply is sent, so that a
  * write to the range waits for it instead of tearing it. The kernel must not cache the files' pages then (a write
  * through p1.raw changes disk.raw's bytes behind its page cache): {@link #writable()} tells the bindings to serve
- * them with direct I/O. Only each file's count of allocated blocks (st_blocks) comes later,
- * from a walk of the allocation map ({@link #countAllocatedBlocks}); until then stat says every block is allocated,
- * and says it for a second at a time.
+ * them with direct I/O.
  */
 public final class DiskFileSystem {
     /** The root directory's inode. */
@@ -53,8 +56,11 @@ public final class DiskFileSystem {
     public static final int BLOCK_SIZE = 4096;
     /** How long the kernel may trust names and attributes, in seconds: they never change. */
     public static final double CACHE_SECONDS = 24 * 3600.0;
-    /** How long the kernel may trust attributes that will change: st_blocks before it is counted. */
-    public static final double PROVISIONAL_SECONDS = 1.0;
+    /**
+     * How long the kernel may trust attributes that will change: not at all, so that the first stat after the count
+     * sees it (the mount's own readiness check stats disk.raw before the count may be done).
+     */
+    public static final double PROVISIONAL_SECONDS = 0.0;
     /** lseek's whence values that reach a FUSE server (the kernel answers the others itself). */
     public static final int SEEK_DATA = 3;
     public static final int SEEK_HOLE = 4;
@@ -129,6 +135,8 @@ public final class DiskFileSystem {
     private final AtomicBoolean fullLogged = new AtomicBoolean();
     /** Each file's bytes in data runs of the allocation map (st_blocks), by index in {@link #files}; -1 until counted. */
     private final AtomicLongArray allocatedBytes;
+    /** Released when {@link #countAllocatedBlocksInBackground}'s walk ends, whichever way. */
+    private final CountDownLatch counted = new CountDownLatch(1);
 
     private DiskFileSystem(List<File> files, Ownership owner, FileTime atime, FileTime mtime, FileTime ctime) {
         this.files = List.copyOf(files);
@@ -284,11 +292,31 @@ public final class DiskFileSystem {
                 .mapToObj(i -> files.get(i).name() + " " + counts[i] + " bytes").toList());
     }
 
-    /** {@link #countAllocatedBlocks} on a daemon thread of its own, so that nothing waits for it. */
+    /**
+     * {@link #countAllocatedBlocks} on a daemon thread of its own, started before the mount so that it runs while
+     * libfuse mounts; {@link #awaitAllocationCount} waits for it, for a bounded time.
+     */
     public void countAllocatedBlocksInBackground() {
-        Thread t = new Thread(this::countAllocatedBlocks, "allocation-count");
+        Thread t = new Thread(() -> {
+            try {
+                countAllocatedBlocks();
+            } finally {
+                counted.countDown();
+            }
+        }, "allocation-count");
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * Waits until st_blocks is counted, or for {@code timeout}: a command that returns before the count makes a
+     * script's "mount, then cp" copy every byte (cp looks for holes only in a file whose st_blocks is below its size).
+     * A count slower than that (a huge BAT on slow storage) goes on in the background; stat is not cached meanwhile.
+     *
+     * @return whether the count is done (or has failed, leaving every block counted)
+     */
+    public boolean awaitAllocationCount(Duration timeout) throws InterruptedException {
+        return counted.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**
