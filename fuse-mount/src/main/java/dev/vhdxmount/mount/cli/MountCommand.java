@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.slf4j.Logger;
@@ -321,7 +320,8 @@ public final class MountCommand implements Callable<Integer> {
         log.info("overlay: writes go to an unlinked, sparse file in {}, at most {} ({}); the image is opened"
                 + " read-only and never written, and the overlay is gone at unmount", folder,
                 ImageReport.humanSize(bound), overlayMax == null ? "the disk's size, or less where the folder's"
-                + " file system fills first" : "--overlay-max");
+                + " file system fills first" : bound < overlayMax ? "--overlay-max, cut to what the disk or the"
+                + " folder's file system takes" : "--overlay-max");
         return created;
     }
 
