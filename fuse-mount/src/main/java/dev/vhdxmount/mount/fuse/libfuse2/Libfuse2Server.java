@@ -95,11 +95,12 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
      * libfuse 2's own words for the options: in the foreground ({@code -f}, the session is ours), single-threaded
      * ({@code -s}), and {@code kernel_cache}: the page cache kept across opens (nothing served ever changes). A
      * writable mount's files are served with {@code direct_io} instead, without the page cache: a write through one
-     * file changes the bytes of the others, behind their cache (Libfuse3Server#open says more).
+     * file changes the bytes of the others, behind their cache (Libfuse3Server#open says more), and with
+     * {@code big_writes}: without it libfuse 2 has the kernel send writes of one page at a time.
      */
     static List<String> arguments(Path mountPoint, MountOptions options) {
-        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-f", "-s", "-o", options.overlay() ? "direct_io"
-                : "kernel_cache"));
+        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-f", "-s", "-o", options.overlay()
+                ? "direct_io,big_writes" : "kernel_cache"));
         List<String> libfuse = new ArrayList<>(options.libfuseOptions());
         if (options.nonEmpty()) {
             libfuse.add("nonempty"); // libfuse 2 refuses a directory with entries unless told

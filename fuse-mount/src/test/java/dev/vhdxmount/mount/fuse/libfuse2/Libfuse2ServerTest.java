@@ -148,9 +148,9 @@ class Libfuse2ServerTest {
     }
 
     @Test
-    void aWritableMountIsRwWithDirectIoInsteadOfKernelCache() {
+    void aWritableMountIsRwWithDirectIoAndBigWritesInsteadOfKernelCache() {
         MountOptions options = MountOptions.parse("/images/a.vhdx", List.of("overlay"));
-        assertEquals(List.of("vhdx-mount", "-f", "-s", "-o", "direct_io", "-o", "rw", "-o", "default_permissions",
+        assertEquals(List.of("vhdx-mount", "-f", "-s", "-o", "direct_io,big_writes", "-o", "rw", "-o", "default_permissions",
                 "-o", "subtype=vhdx-mount", "-o", "fsname=/images/a.vhdx", "/mnt"), Libfuse2Server.arguments(
                 Path.of("/mnt"), options));
     }
