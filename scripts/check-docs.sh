@@ -34,7 +34,8 @@ paragraphs=$(awk '
     flush()
     match($0, /^ +[^ ].*[^ ]  +/)
     names = substr($0, 1, RLENGTH)
-    n = split(names, tokens, /[ ,=]+/)
+    # "--overlay[=DIR]": an optional value is in brackets
+    n = split(names, tokens, /[][ ,=]+/)
     for (i = 1; i <= n; i++) if (tokens[i] ~ /^-/) print "NAME " tokens[i]
     text = substr($0, RLENGTH + 1)
     entry = 1
@@ -52,7 +53,7 @@ while IFS= read -r line; do
       name=${line#NAME }
       names+=("$name")
       # a whole word: -o must not match inside --log-file
-      if ! grep -qE -- "(^|[ ,])$name([ ,=]|$)" <<<"$man_text"; then
+      if ! grep -qE -- "(^|[ ,])$name([][ ,=]|$)" <<<"$man_text"; then
         echo "check-docs: $man_page does not name the option $name" >&2
         failed=1
       fi

@@ -63,6 +63,9 @@ int main(void) {
     memset(&fi, 0, sizeof fi);
     fi.keep_cache = 1;
     bit("FI_BITS", "FI_KEEP_CACHE", &fi);
+    memset(&fi, 0, sizeof fi);
+    fi.direct_io = 1;
+    bit(NULL, "FI_DIRECT_IO", &fi);
 #if FUSE_MINOR_VERSION >= 11 /* noflush came with 3.11 */
     memset(&fi, 0, sizeof fi);
     fi.noflush = 1;
@@ -70,6 +73,11 @@ int main(void) {
 #else
     P("FI_NOFLUSH", 0);
 #endif
+
+    P("SET_ATTR_MODE", FUSE_SET_ATTR_MODE);
+    P("SET_ATTR_UID", FUSE_SET_ATTR_UID);
+    P("SET_ATTR_GID", FUSE_SET_ATTR_GID);
+    P("SET_ATTR_SIZE", FUSE_SET_ATTR_SIZE);
 
     P("ENTRY_INO", offsetof(struct fuse_entry_param, ino));
     P("ENTRY_GENERATION", offsetof(struct fuse_entry_param, generation));
@@ -131,9 +139,13 @@ int main(void) {
     OP("OP_LOOKUP", lookup);
     OP("OP_FORGET", forget);
     OP("OP_GETATTR", getattr);
+    OP("OP_SETATTR", setattr);
     OP("OP_OPEN", open);
     OP("OP_READ", read);
+    OP("OP_WRITE", write);
+    OP("OP_FLUSH", flush);
     OP("OP_RELEASE", release);
+    OP("OP_FSYNC", fsync);
     OP("OP_OPENDIR", opendir);
     OP("OP_READDIR", readdir);
     OP("OP_RELEASEDIR", releasedir);

@@ -85,9 +85,31 @@ class MountTypeIT extends GptDiskMountTest {
     void withoutRoMountSaysToSayRo() throws Exception {
         MountIt.Result r = inNamespace("mount -t fuse.vhdx-mount '" + disk.vhdx() + "' '" + mnt + "'");
         assertNotEquals(0, r.exitCode());
-        assertTrue(r.stderr().contains("vhdx-mount: -o rw: the mount is read-only (the image is never written): say"
-                + " ro"), r.stderr());
+        assertTrue(r.stderr().contains("vhdx-mount: -o rw: the mount is read-only (the image is never written) unless"
+                + " it has an overlay (-o overlay, or --overlay): say ro"), r.stderr());
         assertTrue(MountIt.servers(mnt).isEmpty());
+    }
+
+    /** An fstab line's overlay: the rw that mount(8) passes is taken, and disk.raw takes writes; the image does not. */
+    @Test
+    void anOverlayInOptionsMountsRw() throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("overlay"));
+        String before = Hashes.sha256(disk.vhdx());
+        MountIt.Result r = inNamespace("mount -t fuse.vhdx-mount -o overlay=" + folder + ",overlay_max=1M,nofail '"
+                + disk.vhdx() + "' '" + mnt + "'\n"
+                + "findmnt -n -o OPTIONS '" + mnt + "'\n"
+                + "printf overlay | dd of='" + mnt + "/disk.raw' bs=1 seek=100 conv=notrunc status=none\n"
+                + "dd if='" + mnt + "/disk.raw' bs=1 skip=100 count=7 status=none; echo\n"
+                + "umount '" + mnt + "'\n");
+        r.expect(0);
+        List<String> lines = r.stdout().lines().toList();
+        assertTrue(List.of(lines.get(0).split(",")).contains("rw"), r.stdout());
+        assertEquals("overlay", lines.get(1), r.stdout());
+        MountIt.awaitGone(mnt);
+        assertEquals(before, Hashes.sha256(disk.vhdx()), "the image");
+        try (var entries = Files.list(folder)) {
+            assertEquals(0, entries.count(), "nothing left in the overlay's folder");
+        }
     }
 
     /** The fstab line of docs/usage.md, with this test's paths and some of vhdx-mount's own options added. */

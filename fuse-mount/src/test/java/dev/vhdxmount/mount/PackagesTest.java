@@ -33,7 +33,7 @@ class PackagesTest {
     /** Each package of fuse-mount and the packages of fuse-mount it may use. */
     private static final Map<String, Set<String>> ALLOWED = Map.of(
             "", Set.of("cli"),
-            "cli", Set.of("session", "fuse", "partitions", "os"),
+            "cli", Set.of("session", "fuse", "partitions", "overlay", "os"),
             "session", Set.of("fuse", "fuse.libfuse2", "fuse.libfuse3", "os"),
             "fuse", Set.of("partitions", "overlay"),
             "partitions", Set.of(),

@@ -17,6 +17,7 @@ import dev.vhdxmount.mount.fuse.ImageTimes;
 import dev.vhdxmount.mount.fuse.MountOptions;
 import dev.vhdxmount.mount.fuse.Ownership;
 import dev.vhdxmount.mount.os.IoReasons;
+import dev.vhdxmount.mount.overlay.OverlayDisk;
 import dev.vhdxmount.mount.os.ProcessName;
 import dev.vhdxmount.mount.os.Shell;
 import dev.vhdxmount.mount.session.Background;
@@ -38,8 +39,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vhdx-mount [OPTIONS] IMAGE MOUNTPOINT}: serves the image's virtual disk as the read-only file
- * MOUNTPOINT/disk.raw, the way FUSE tools such as sshfs and vhdimount behave: in the background once the mount is
- * ready, or attached with {@code -f}; ended by {@code fusermount -u MOUNTPOINT}.
+ * MOUNTPOINT/disk.raw (writable into a throwaway overlay with {@code --overlay}), the way FUSE tools such as sshfs and
+ * vhdimount behave: in the background once the mount is ready, or attached with {@code -f}; ended by
+ * {@code fusermount -u MOUNTPOINT}.
  *
  * <p>Checks go from cheap to expensive (image readable, mountpoint, FUSE device, libfuse, then the VHDX itself), so
  * that the commonest mistakes fail at once with their own message and {@link ExitCode}.
@@ -54,6 +56,9 @@ import picocli.CommandLine.Spec;
             "",
             "Returns once the mount is ready and keeps serving in the background; unmount with"
                     + " 'fusermount -u MOUNTPOINT' (or 'umount MOUNTPOINT' as root).",
+            "",
+            "With --overlay the files are writable: writes go to a throwaway file, gone at unmount, never to the"
+                    + " image (a file system left dirty can then replay its journal: mount -o loop, without ro).",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -64,6 +69,7 @@ import picocli.CommandLine.Spec;
             "  vhdx-mount -f -v child.vhdx /mnt/vhdx          # stay attached, debug log on the terminal",
             "  vhdx-mount --parent base.vhdx child.vhdx /mnt/vhdx",
             "  vhdx-mount --clear-stale disk.vhdx /mnt/vhdx    # after the last server was killed (kill -9, OOM)",
+            "  vhdx-mount --overlay --partitions disk.vhdx /mnt/vhdx && mount -o loop /mnt/vhdx/p1.raw /mnt/part",
             "  loop=$(losetup -rf --show -P /mnt/vhdx/disk.raw) && mount -o ro $${loop}p1 /mnt/part # no Docker",
             "  fusermount -u /mnt/vhdx",
             "  mount -t fuse.vhdx-mount -o ro,allow_other disk.vhdx /mnt/vhdx     # as root, or in /etc/fstab:",
@@ -93,17 +99,30 @@ public final class MountCommand implements Callable<Integer> {
             description = "Mount options, comma-separated, repeatable: allow_other (let other users read disk.raw),"
                     + " allow_root, nonempty, debug (libfuse prints each request; implies -f), uid=N, gid=N (owner"
                     + " of the files), umask=OCTAL, noexec; parent=PATH (repeatable), log_file=PATH, readahead=KIB,"
-                    + " threads=N, timeout=SECONDS, partitions: as the options of those names (for /etc/fstab and"
-                    + " mount -t fuse.vhdx-mount, which need ro); and those of mount and fstab, which change nothing"
-                    + " here: defaults, noauto, nofail, user, users, _netdev, x-systemd.*, nodev, nosuid. Always in"
-                    + " force: ro, nodev, nosuid, default_permissions, and the page cache kept across opens"
-                    + " (kernel_cache).")
+                    + " threads=N, timeout=SECONDS, partitions, overlay[=DIR], overlay_max=SIZE: as the options of"
+                    + " those names (for /etc/fstab and mount -t fuse.vhdx-mount, which need ro, or rw with an"
+                    + " overlay); and those of mount and fstab, which change nothing here: defaults, noauto, nofail,"
+                    + " user, users, _netdev, x-systemd.*, nodev, nosuid. Always in force: nodev, nosuid,"
+                    + " default_permissions; ro and the page cache kept across opens (kernel_cache), or with an"
+                    + " overlay rw and direct I/O.")
     List<String> fuseOptions = new ArrayList<>();
 
     @Option(names = "--partitions",
             description = "Beside disk.raw, serve each partition of the disk's GPT or MBR table as a file of its own,"
                     + " p1.raw, p2.raw... numbered as Linux numbers them: mount -o ro,loop MOUNTPOINT/p1.raw /mnt/p.")
     boolean partitions;
+
+    @Option(names = "--overlay", arity = "0..1", paramLabel = "DIR", preprocessor = OverlayOptions.AttachedOnly.class,
+            description = "Make disk.raw and the partition files writable: every write goes to an overlay, a sparse"
+                    + " file in DIR (--overlay=DIR; default: $TMPDIR, else /var/tmp) that no name leads to and that"
+                    + " is gone at unmount; reads see it first. The image and its parents are only read. For file"
+                    + " systems that need journal recovery: mount -o loop MOUNTPOINT/p1.raw /mnt/part.")
+    String overlay;
+
+    @Option(names = "--overlay-max", paramLabel = "SIZE", converter = OverlayOptions.SizeConverter.class,
+            description = "Bound the overlay to SIZE (bytes, or K, M, G, T: 2G): a write that needs more fails with"
+                    + " ENOSPC (default: the disk's size, or less where the folder's file system fills first).")
+    Long overlayMax;
 
     @Option(names = "--clear-stale",
             description = "If MOUNTPOINT is a stale FUSE mount (the process that served it died: 'Transport endpoint"
@@ -154,9 +173,13 @@ public final class MountCommand implements Callable<Integer> {
         Cli.checkLogging(spec, logging);
         MountOptions mountOptions;
         try {
-            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions);
+            mountOptions = MountOptions.parse(Logging.show(image), fuseOptions, overlay != null);
             useCommandOptionsOf(mountOptions);
-            mountOptions = mountOptions.withThreads(threads).withTimeout(Duration.ofSeconds(timeout));
+            if (overlayMax != null && overlay == null) {
+                throw new IllegalArgumentException("--overlay-max bounds an overlay: give --overlay too");
+            }
+            mountOptions = mountOptions.withThreads(threads).withTimeout(Duration.ofSeconds(timeout))
+                    .withOverlay(overlay != null);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -201,13 +224,20 @@ public final class MountCommand implements Callable<Integer> {
         Path mounted = MountPoints.check(mountPoint, options.nonEmpty(), clearStale);
         FuseEnvironment.checkDevice();
         FuseBinding binding = FuseEnvironment.chooseBinding(libfuse);
+        Path overlayFolder = overlay == null ? null : checkOverlayFolder();
         VirtualDisk disk = Images.open(image, openOptions.withFileOpener(binding.fileOpener()));
+        OverlayDisk overlayDisk = null;
         MountSession session = null;
         try {
             Images.checkParentsUsed(image, openOptions, disk);
+            VirtualDisk served = disk;
+            if (overlayFolder != null) {
+                overlayDisk = createOverlay(disk, overlayFolder, binding);
+                served = overlayDisk;
+            }
             DiskFileSystem fs = partitions
-                    ? DiskFileSystem.withPartitions(disk, imageTimes(), ownership(options))
-                    : DiskFileSystem.of(disk, imageTimes(), ownership(options));
+                    ? DiskFileSystem.withPartitions(served, imageTimes(), ownership(options))
+                    : DiskFileSystem.of(served, imageTimes(), ownership(options));
             String diskRaw = mounted.resolve(DiskFileSystem.DISK_FILE).toString();
             String advice = DiskAdvice.losetup(disk.logicalSectorSize(), diskRaw);
             if (advice != null) {
@@ -227,6 +257,13 @@ public final class MountCommand implements Callable<Integer> {
             }
             log.info("serving {} ({} bytes) as {}; unmount with {}", Logging.show(image), disk.size(), diskRaw,
                     Shell.command("fusermount", "-u", mounted.toString()));
+            for (String line : RecoveryAdvice.lines(disk, mounted.toString(), partitions, overlayDisk != null)) {
+                if (overlayDisk != null) {
+                    log.info(line);
+                } else {
+                    log.warn(line);
+                }
+            }
             if (backgroundChild) {
                 Background.reportReadyAndDetach();
             }
@@ -241,6 +278,13 @@ public final class MountCommand implements Callable<Integer> {
             // a read still waiting on a storage that hangs would hold close() for as long: the process ends instead
             if (session == null || !session.readsLeftWaiting()) {
                 try {
+                    if (overlayDisk != null) {
+                        overlayDisk.close(); // frees its file's space; the process's end would too
+                    }
+                } catch (IOException e) {
+                    log.warn("closing the overlay: {}", IoReasons.reason(e));
+                }
+                try {
                     disk.close();
                 } catch (IOException e) {
                     // the disk is read-only, so nothing is lost
@@ -248,6 +292,39 @@ public final class MountCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** The overlay's folder, which must be a directory already: a typo must not scatter overlays elsewhere. */
+    private Path checkOverlayFolder() throws CliError {
+        Path folder = OverlayOptions.folder(overlay, System.getenv()).toAbsolutePath();
+        if (!Files.isDirectory(folder)) {
+            throw new CliError(ExitCode.USAGE, "--overlay: " + folder + (Files.exists(folder) ? " is not a directory"
+                    : " does not exist") + (overlay.isEmpty() ? " (the folder $TMPDIR names, else /var/tmp): give"
+                    + " another with --overlay=DIR" : ""));
+        }
+        return folder;
+    }
+
+    /**
+     * The writable disk over {@code disk}, its overlay file in {@code folder}, opened as the binding opens files (so
+     * that libfuse 3 splices from it too); one line says where writes go and how much they may take.
+     */
+    private OverlayDisk createOverlay(VirtualDisk disk, Path folder, FuseBinding binding) throws CliError {
+        OverlayDisk created;
+        try {
+            created = OverlayDisk.create(disk, folder, overlayMax == null ? OverlayDisk.UNBOUNDED : overlayMax,
+                    binding.fileOpener());
+        } catch (IOException e) {
+            throw new CliError(ExitCode.MOUNT_FAILED, "--overlay: cannot make the overlay file in " + folder + ": "
+                    + IoReasons.reason(e), e);
+        }
+        long bound = created.maxBytes();
+        log.info("overlay: writes go to an unlinked, sparse file in {}, at most {} ({}); the image is opened"
+                + " read-only and never written, and the overlay is gone at unmount", folder,
+                ImageReport.humanSize(bound), overlayMax == null ? "the disk's size, or less where the folder's"
+                + " file system fills first" : bound < overlayMax ? "--overlay-max, cut to what the disk or the"
+                + " folder's file system takes" : "--overlay-max");
+        return created;
     }
 
     /**
@@ -260,6 +337,7 @@ public final class MountCommand implements Callable<Integer> {
             String option = switch (name) {
                 case "parent" -> "--parent";
                 case "log_file" -> "--log-file";
+                case "overlay_max" -> "--overlay-max";
                 default -> "--" + name;
             };
             if (given.hasMatchedOption(option)) {
@@ -273,6 +351,10 @@ public final class MountCommand implements Callable<Integer> {
         threads = options.given().contains("threads") ? options.threads() : threads;
         partitions |= options.partitions();
         timeout = options.given().contains("timeout") ? options.timeout().toSeconds() : timeout;
+        if (options.given().contains("overlay")) {
+            overlay = options.overlayFolder().map(Path::toString).orElse(OverlayOptions.DEFAULT);
+        }
+        options.overlayMax().ifPresent(size -> overlayMax = OverlayOptions.parseSize("-o overlay_max", size));
     }
 
     private ImageTimes imageTimes() throws CliError {
@@ -300,6 +382,9 @@ public final class MountCommand implements Callable<Integer> {
         if (logging.logFile != null) {
             logging.logFile = logging.logFile.toAbsolutePath();
         }
+        if (overlay != null && !overlay.isEmpty()) {
+            overlay = Path.of(overlay).toAbsolutePath().toString();
+        }
     }
 
     /** The arguments for the serving child of a background mount: ours, with absolute paths (it runs in /). */
@@ -312,6 +397,13 @@ public final class MountCommand implements Callable<Integer> {
         }
         if (partitions) {
             args.add("--partitions");
+        }
+        if (overlay != null) {
+            // the folder as this process resolves it: the child may not see the same $TMPDIR or working folder
+            args.add("--overlay=" + OverlayOptions.folder(overlay, System.getenv()).toAbsolutePath());
+        }
+        if (overlayMax != null) {
+            args.add("--overlay-max=" + overlayMax);
         }
         if (libfuse != null) {
             args.add("--libfuse");

@@ -15,7 +15,10 @@ import dev.vhdxmount.mount.partitions.Partition;
 /**
  * The commands that open what a partition (or a disk without a table) holds, once vhdx-mount has mounted the image,
  * each ready to paste: by its partition file ({@code vhdx-mount --partitions}), by its offset in disk.raw, and through
- * a loop device with the disk's sector size where that is not 512.
+ * a loop device with the disk's sector size where that is not 512. A file system whose journal needs recovery gets
+ * both ways in: the untouched view read-only, without the journal's last transactions ({@code noload}), and the
+ * recovered one ({@link #RECOVERED}), a writable loop mount of an image mounted with {@code vhdx-mount --overlay},
+ * whose recovery writes go to the throwaway overlay.
  */
 final class MountCommands {
     /** Where the commands mount: a placeholder of the usual kind. */
@@ -26,6 +29,8 @@ final class MountCommands {
     static final String DISK_OFFSET = "disk_offset";
     static final String DISK = "disk";
     static final String LOOP_DEVICE = "loop_device";
+    /** The writable loop mount that replays a journal, on a mount made with {@code --overlay}. */
+    static final String RECOVERED = "recovered";
 
     private final FileSystem fs;
     private final Partition partition;
@@ -59,6 +64,10 @@ final class MountCommands {
                     forms.put(LOOP_DEVICE, line("mount", "-o", options.replace("ro,loop", "ro")) + " \"$("
                             + losetup() + ")\" " + TARGET);
                 }
+                if (fs.needsRecovery()) {
+                    // a partition file needs no offset and no sector size: the file system alone
+                    forms.put(RECOVERED, line("mount", "-o", "loop", own != null ? own : diskRaw(), TARGET));
+                }
             }
             case ENCRYPTED -> {
                 String name = "vhdx-" + (partition == null ? "disk" : "p" + partition.number());
@@ -87,14 +96,17 @@ final class MountCommands {
     /** Why the commands are as they are, where that is not plain {@code mount -o ro,loop}. */
     Optional<String> note() {
         if (fs.needsRecovery()) {
-            return Optional.of(fs.type() == Type.BTRFS
-                    ? "its log tree holds fsyncs not yet replayed, which a read-only device cannot replay:"
-                            + " rescue=nologreplay (Linux 5.9 or later) mounts it without them"
-                    : "its journal needs recovery (needs_recovery), which a read-only device cannot replay: noload"
-                            + " mounts it without, so the last transactions are missing");
+            return Optional.of(recoveryReason().orElseThrow() + ", which a read-only device cannot replay: "
+                    + (fs.type() == Type.BTRFS ? "rescue=nologreplay (Linux 5.9 or later) mounts it without them"
+                            : "noload mounts it without, so the last transactions are missing")
+                    + "; the " + RECOVERED + " command replays it into a throwaway overlay, on the image mounted"
+                    + " with " + overlayMount() + " (the image is never written)");
         }
         return switch (fs.type()) {
-            case XFS -> Optional.of("norecovery: a read-only device cannot replay an XFS log that needs it");
+            // the superblock does not say whether the log needs replay (its head and tail do): both ways, always
+            case XFS -> Optional.of("norecovery: a read-only device cannot replay an XFS log that needs it; to replay"
+                    + " it, mount the image with " + overlayMount() + " and then: " + line("mount", "-o", "loop",
+                    partition == null ? diskRaw() : mountpoint + "/" + partition.fileName(), TARGET));
             case LUKS, BITLOCKER -> Optional.of("cryptsetup asks for the passphrase or recovery key; the file system"
                     + " inside is mounted from /dev/mapper");
             case LVM2 -> Optional.of("attach it read-only, then: vgscan; vgchange -ay VOLUMEGROUP; mount -o ro"
@@ -102,6 +114,20 @@ final class MountCommands {
             case SWAP -> Optional.of("swap space: nothing to mount");
             default -> Optional.empty();
         };
+    }
+
+    /** What needs recovery, as the start of a sentence ("its journal needs recovery (needs_recovery)"), if any. */
+    Optional<String> recoveryReason() {
+        if (!fs.needsRecovery()) {
+            return Optional.empty();
+        }
+        return Optional.of(fs.type() == Type.BTRFS ? "its log tree holds fsyncs not yet replayed"
+                : "its journal needs recovery (needs_recovery)");
+    }
+
+    /** The vhdx-mount options that serve this file system writable, by the file the commands name. */
+    String overlayMount() {
+        return "vhdx-mount --overlay" + (partition == null ? "" : " --partitions");
     }
 
     private Optional<String> recoveryOption() {

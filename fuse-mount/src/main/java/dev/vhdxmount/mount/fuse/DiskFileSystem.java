@@ -8,12 +8,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.stream.IntStream;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.vhdxmount.mount.overlay.HeldRange;
+import dev.vhdxmount.mount.overlay.OverlayFullException;
+import dev.vhdxmount.mount.overlay.WritableDisk;
 import dev.vhdxmount.mount.partitions.FileSystems;
 import dev.vhdxmount.mount.partitions.Partition;
 import dev.vhdxmount.mount.partitions.PartitionTable;
@@ -35,6 +39,13 @@ import jnr.constants.platform.OpenFlags;
  * called from any number of threads at once. Only each file's count of allocated blocks (st_blocks) comes later,
  * from a walk of the allocation map ({@link #countAllocatedBlocks}); until then stat says every block is allocated,
  * and says it for a second at a time.
+ *
+ * <p>Over a {@link WritableDisk} ({@code --overlay}) the files take writes ({@link #write}): a partition file's go to
+ * its range of the disk, so disk.raw and the partition files are always the same bytes; their size never changes.
+ * Every read then holds its range ({@link Read#close}) from before it is located until its reply is sent, so that a
+ * write to the range waits for it instead of tearing it. The kernel must not cache the files' pages then (a write
+ * through p1.raw changes disk.raw's bytes behind its page cache): {@link #writable()} tells the bindings to serve
+ * them with direct I/O.
  */
 public final class DiskFileSystem {
     /** The root directory's inode. */
@@ -62,8 +73,11 @@ public final class DiskFileSystem {
     private static final FileError READ_ONLY = new FileError(Errno.EROFS);
     private static final FileError INVALID = new FileError(Errno.EINVAL);
     private static final FileError NOT_PERMITTED = new FileError(Errno.EACCES);
+    private static final FileError NOT_ALLOWED = new FileError(Errno.EPERM);
     private static final FileError NO_SUCH_OFFSET = new FileError(Errno.ENXIO);
     private static final FileError IO_ERROR = new FileError(Errno.EIO);
+    private static final FileError NO_SPACE = new FileError(Errno.ENOSPC);
+    private static final FileError TOO_LARGE = new FileError(Errno.EFBIG);
     private static final Logger log = LoggerFactory.getLogger(DiskFileSystem.class);
 
     /** A file of the root directory. */
@@ -90,8 +104,24 @@ public final class DiskFileSystem {
     /** What statfs says of the file system: blocks of {@link #BLOCK_SIZE}, none free, read-only. */
     public record Statistics(long blocks, long files) {}
 
-    /** A read checked and cut at the end of its file: {@code length} bytes of {@code content} at {@code offset}. */
-    public record Read(VirtualDisk content, long offset, int length) {}
+    /**
+     * A read checked and cut at the end of its file: {@code length} bytes of {@code content} at {@code offset}. On a
+     * writable file system its range is held ({@code hold}) until it is closed, and {@code content} reads through the
+     * hold: close it once the reply is sent (spliced pieces are read by the kernel only then).
+     */
+    public record Read(VirtualDisk content, long offset, int length, HeldRange hold) implements AutoCloseable {
+        public Read(VirtualDisk content, long offset, int length) {
+            this(content, offset, length, null);
+        }
+
+        /** Lets writes to the range go on; nothing to do for a read-only file system's read. */
+        @Override
+        public void close() {
+            if (hold != null) {
+                hold.close();
+            }
+        }
+    }
 
     private final List<File> files;
     private final Ownership owner;
@@ -99,6 +129,10 @@ public final class DiskFileSystem {
     private final FileTime mtime;
     private final FileTime ctime;
     private final ReadFailures failures = new ReadFailures();
+    /** The disk writes go to, or null: a read-only file system. */
+    private final WritableDisk writable;
+    /** Whether a write has been refused for want of room: the warning is logged once, the rest at debug level. */
+    private final AtomicBoolean fullLogged = new AtomicBoolean();
     /** Each file's bytes in data runs of the allocation map (st_blocks), by index in {@link #files}; -1 until counted. */
     private final AtomicLongArray allocatedBytes;
     /** Released when {@link #countAllocatedBlocksInBackground}'s walk ends, whichever way. */
@@ -106,6 +140,7 @@ public final class DiskFileSystem {
 
     private DiskFileSystem(List<File> files, Ownership owner, FileTime atime, FileTime mtime, FileTime ctime) {
         this.files = List.copyOf(files);
+        this.writable = files.get(0).content() instanceof WritableDisk w ? w : null;
         this.owner = owner;
         this.atime = atime;
         this.mtime = mtime;
@@ -117,7 +152,8 @@ public final class DiskFileSystem {
     }
 
     /**
-     * The file system of one disk: {@code disk.raw}, owned and timed as {@code image} says.
+     * The file system of one disk: {@code disk.raw}, owned and timed as {@code image} says; writable where the disk is
+     * a {@link WritableDisk}.
      *
      * @param image the image file's times and the mount's owner (its user, or the one asked for)
      */
@@ -140,7 +176,7 @@ public final class DiskFileSystem {
         List<File> files = new ArrayList<>();
         files.add(new File(ROOT + 1, DISK_FILE, disk));
         for (Partition p : table.dataPartitions()) {
-            files.add(new File(ROOT + 1 + files.size(), p.fileName(), new DiskSlice(disk, p.start(), p.length())));
+            files.add(new File(ROOT + 1 + files.size(), p.fileName(), DiskSlice.of(disk, p.start(), p.length())));
         }
         if (files.size() == 1) {
             log.warn("--partitions: no partition to serve ({}): disk.raw only", table.scheme() == PartitionTable
@@ -167,6 +203,11 @@ public final class DiskFileSystem {
         } catch (IOException e) {
             return ""; // the disk's first bytes cannot be read: the reads of disk.raw will say so
         }
+    }
+
+    /** Whether the files take writes (an overlay's), and must therefore be served without the page cache. */
+    public boolean writable() {
+        return writable != null;
     }
 
     /** The files of the root directory, in listing order. */
@@ -215,7 +256,8 @@ public final class DiskFileSystem {
         }
         long allocated = allocatedBytes.get((int) (inode - ROOT - 1));
         long blocks = ((allocated < 0 ? f.size() : allocated) + 511) / 512;
-        return new Attributes(inode, S_IFREG | owner.filePermissions(), 1, f.size(), blocks, owner.uid(),
+        return new Attributes(inode, S_IFREG | (writable() ? owner.writableFilePermissions() : owner
+                .filePermissions()), 1, f.size(), blocks, owner.uid(),
                 owner.gid(), atime, mtime, ctime, allocated < 0 ? PROVISIONAL_SECONDS : CACHE_SECONDS);
     }
 
@@ -277,13 +319,22 @@ public final class DiskFileSystem {
         return counted.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Whether {@code inode} may be opened with {@code flags}: read-only, never truncated. */
+    /**
+     * Whether {@code inode} may be opened with {@code flags}: read-only, never truncated; for writing too where the
+     * file system is writable, but never truncated (EINVAL: a disk's size is fixed).
+     */
     public void open(long inode, int flags) throws FileError {
         if (file(inode) == null) {
             throw inode == ROOT ? IS_A_DIRECTORY : NO_SUCH_NODE;
         }
-        if ((flags & OpenFlags.O_ACCMODE.intValue()) != OpenFlags.O_RDONLY.intValue()
-                || (flags & OpenFlags.O_TRUNC.intValue()) != 0) {
+        boolean truncate = (flags & OpenFlags.O_TRUNC.intValue()) != 0;
+        if (writable()) {
+            if (truncate) {
+                throw INVALID;
+            }
+            return;
+        }
+        if ((flags & OpenFlags.O_ACCMODE.intValue()) != OpenFlags.O_RDONLY.intValue() || truncate) {
             throw READ_ONLY;
         }
     }
@@ -294,13 +345,21 @@ public final class DiskFileSystem {
         }
     }
 
-    /** access(2)'s question: nothing may be written, and a file is not a program. */
+    /**
+     * access(2)'s question: nothing may be written (but the files of a writable file system), and a file is not a
+     * program.
+     */
     public void access(long inode, int mask) throws FileError {
         if (inode != ROOT && file(inode) == null) {
             throw NO_SUCH_NODE;
         }
         if ((mask & 2) != 0) { // W_OK
-            throw READ_ONLY;
+            if (!writable()) {
+                throw READ_ONLY;
+            }
+            if (inode == ROOT) {
+                throw NOT_PERMITTED; // no file can be made or removed
+            }
         }
         if ((mask & 1) != 0 && inode != ROOT) { // X_OK
             throw NOT_PERMITTED;
@@ -340,8 +399,125 @@ public final class DiskFileSystem {
         if (offset < 0 || size < 0) {
             throw INVALID;
         }
-        long length = Math.min(size, Math.max(0, f.size() - offset));
-        return new Read(f.content(), offset, (int) Math.min(length, Integer.MAX_VALUE));
+        int length = (int) Math.min(Math.min(size, Math.max(0, f.size() - offset)), Integer.MAX_VALUE);
+        if (writable == null || length == 0) {
+            return new Read(f.content(), offset, length);
+        }
+        // held from before the binding locates the range until its reply is sent: a write to the range waits
+        long start = f.content() instanceof DiskSlice s ? s.start() : 0;
+        HeldRange held = writable.hold(start + offset, length);
+        return new Read(start == 0 && f.size() == writable.size() ? held : DiskSlice.of(held, start, f.size()),
+                offset, length, held);
+    }
+
+    /**
+     * Writes all of {@code data} at {@code offset} of {@code inode}, and consumes it: into the overlay, at the range of
+     * the disk the file is (a partition file's bytes are disk.raw's). A write is whole or fails whole.
+     *
+     * @throws FileError EROFS on a read-only file system; EFBIG for a write past the end of the file (its size is the
+     *                   disk's or the partition's, and never changes); ENOSPC when the overlay has no room for it
+     *                   (logged once as a warning); EIO when the overlay's storage fails (logged)
+     */
+    public void write(long inode, long offset, ByteBuffer data) throws FileError {
+        File f = file(inode);
+        if (f == null) {
+            throw inode == ROOT ? IS_A_DIRECTORY : NO_SUCH_NODE;
+        }
+        if (writable == null) {
+            throw READ_ONLY;
+        }
+        int length = data.remaining();
+        if (offset < 0) {
+            throw INVALID;
+        }
+        if (offset > f.size() - length) {
+            throw TOO_LARGE;
+        }
+        long start = f.content() instanceof DiskSlice s ? s.start() : 0;
+        try {
+            writable.write(start + offset, data);
+        } catch (OverlayFullException e) {
+            if (fullLogged.compareAndSet(false, true)) {
+                log.warn("{}: a write of {} bytes at offset {} failed with ENOSPC: {}; writes that need more room"
+                        + " fail so too (not logged again)", f.name(), length, offset, e.getMessage());
+            } else {
+                log.debug("{}: a write of {} bytes at offset {} failed with ENOSPC: {}", f.name(), length, offset,
+                        e.getMessage());
+            }
+            throw NO_SPACE;
+        } catch (IllegalArgumentException e) {
+            log.debug("{}: a write of {} bytes at offset {} refused: {}", f.name(), length, offset, e.getMessage());
+            throw INVALID; // longer than the disk takes at once: the kernel sends at most 1 MiB
+        } catch (IOException | RuntimeException e) {
+            log.error("{}: a write of {} bytes at offset {} failed: {}", f.name(), length, offset, e.toString());
+            log.debug("write failure", e);
+            throw IO_ERROR;
+        }
+    }
+
+    /**
+     * fsync: every write done reaches the overlay's storage ({@link WritableDisk#flush}), which says whether it could.
+     * A read-only file system has nothing to make durable.
+     */
+    public void fsync(long inode) throws FileError {
+        File f = file(inode);
+        if (f == null) {
+            throw inode == ROOT ? IS_A_DIRECTORY : NO_SUCH_NODE;
+        }
+        if (writable == null) {
+            return;
+        }
+        try {
+            writable.flush();
+        } catch (OverlayFullException e) {
+            log.warn("{}: fsync failed with ENOSPC: {}", f.name(), e.getMessage());
+            throw NO_SPACE;
+        } catch (IOException | RuntimeException e) {
+            log.error("{}: fsync failed: {}", f.name(), e.toString());
+            throw IO_ERROR;
+        }
+    }
+
+    /**
+     * setattr: {@code size} (-1: not to be set) as {@link #setSize}; a new mode or owner is refused (EPERM: they are
+     * the mount's, {@code uid=}, {@code gid=}, {@code umask=}); new times are taken and kept by no one, as the files'
+     * times are the image's (touch succeeds).
+     *
+     * @throws FileError EROFS on a read-only file system, EPERM for a mode or owner, else as {@link #setSize}
+     */
+    public void setAttributes(long inode, long size, boolean modeOrOwner) throws FileError {
+        File f = file(inode);
+        if (f == null) {
+            throw inode == ROOT ? IS_A_DIRECTORY : NO_SUCH_NODE;
+        }
+        if (writable == null) {
+            throw READ_ONLY;
+        }
+        if (modeOrOwner) {
+            throw NOT_ALLOWED;
+        }
+        if (size >= 0) {
+            setSize(inode, size);
+        }
+    }
+
+    /**
+     * truncate(2) to {@code size}: only to the size the file has (tools that copy onto a file set it), as a disk's size
+     * is fixed.
+     *
+     * @throws FileError EROFS on a read-only file system; EFBIG for a larger size, EINVAL for a smaller one
+     */
+    public void setSize(long inode, long size) throws FileError {
+        File f = file(inode);
+        if (f == null) {
+            throw inode == ROOT ? IS_A_DIRECTORY : NO_SUCH_NODE;
+        }
+        if (writable == null) {
+            throw READ_ONLY;
+        }
+        if (size != f.size()) {
+            throw size > f.size() ? TOO_LARGE : INVALID;
+        }
     }
 
     /**
@@ -418,6 +594,16 @@ public final class DiskFileSystem {
             bytes += (f.size() + BLOCK_SIZE - 1) / BLOCK_SIZE;
         }
         return new Statistics(bytes, files.size() + 1);
+    }
+
+    /**
+     * close(2)'s flush: nothing to do, as every write went to the overlay when it was answered (fsync makes it
+     * durable); it only checks the node.
+     */
+    public void flush(long inode) throws FileError {
+        if (file(inode) == null) {
+            throw inode == ROOT ? IS_A_DIRECTORY : NO_SUCH_NODE;
+        }
     }
 
     /** An answer other than success: the errno to reply with. Immutable, without a stack trace: it is an answer. */

@@ -15,6 +15,10 @@ import dev.vhdxmount.vhdx.io.FileByteSource;
  * disk's, moved by {@code start} and cut at {@code length}, so a partition file reads, splices and maps exactly as
  * the same bytes of disk.raw do, and never past its end whatever its caller asks. The disk belongs to whoever made the
  * slice: closing the slice leaves it open.
+ *
+ * <p>A slice of a {@link dev.vhdxmount.mount.overlay.WritableDisk} is only read through: the model writes to the
+ * disk itself, at {@link #start} plus the file's offset, and reads a writable disk's slice through a hold of the
+ * disk's range, sliced alike ({@link DiskFileSystem#read}).
  */
 final class DiskSlice implements VirtualDisk {
     private final VirtualDisk disk;
@@ -22,6 +26,10 @@ final class DiskSlice implements VirtualDisk {
     private final long length;
 
     /** {@code [start, start + length)} of {@code disk}, which must lie inside it. */
+    static DiskSlice of(VirtualDisk disk, long start, long length) {
+        return new DiskSlice(disk, start, length);
+    }
+
     DiskSlice(VirtualDisk disk, long start, long length) {
         if (start < 0 || length < 0 || start > disk.size() - length) {
             throw new IllegalArgumentException("slice at " + start + " of " + length + " bytes of a disk of "

@@ -32,7 +32,7 @@ import java.util.TreeSet;
  * @param noExec     the mount table says noexec ({@code noexec}; disk.raw is not executable either way)
  * @param uid        owner of the files, instead of the user who mounts
  * @param gid        group of the files
- * @param umask      permission bits taken away from 0444 files and the 0555 directory
+ * @param umask      permission bits taken away from 0444 files (0644 with an overlay) and the 0555 directory
  * @param threads    how many requests are served at once (a binding that serves one at a time ignores it)
  * @param timeout    how long a read may wait on the storage before it is answered EIO (zero: for ever), where the
  *                   binding can answer a request while its thread still waits
@@ -40,12 +40,17 @@ import java.util.TreeSet;
  * @param logFile    {@code log_file=PATH}: as {@code --log-file}
  * @param readahead  {@code readahead=KIB}: as {@code --readahead}
  * @param partitions {@code partitions}: as {@code --partitions}
+ * @param overlay    the mount is writable, its writes kept in an overlay ({@code overlay}, {@code overlay=DIR} or
+ *                   {@code --overlay}): libfuse mounts it {@code rw}
+ * @param overlayFolder {@code overlay=DIR}: as {@code --overlay=DIR}
+ * @param overlayMax {@code overlay_max=SIZE}: as {@code --overlay-max}, unparsed (the command parses both)
  * @param given      the names of the command's own options that {@code -o} gave ({@link #COMMAND_OPTIONS}), so that
  *                   the command can tell them from its defaults
  */
 public record MountOptions(String source, boolean allowOther, boolean allowRoot, boolean nonEmpty, boolean debug,
         boolean noExec, OptionalInt uid, OptionalInt gid, int umask, int threads, Duration timeout, List<Path> parents,
-        Optional<Path> logFile, OptionalInt readahead, boolean partitions, Set<String> given) {
+        Optional<Path> logFile, OptionalInt readahead, boolean partitions, boolean overlay,
+        Optional<Path> overlayFolder, Optional<String> overlayMax, Set<String> given) {
 
     /**
      * Requests served at once unless told: enough for a queue of 16 reads (fio's usual depth, or readahead and a few
@@ -67,12 +72,12 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
      * gets them as command-line options must not get again in {@code -o} ({@link #withoutCommandOptions}).
      */
     public static final Set<String> COMMAND_OPTIONS = Set.of("parent", "log_file", "readahead", "threads", "timeout",
-            "partitions");
+            "partitions", "overlay", "overlay_max");
 
     /** The options users may give, as they are written, for messages. */
     public static final String SUPPORTED = "allow_other, allow_root, nonempty, debug, uid=N, gid=N, umask=OCTAL,"
-            + " parent=PATH, log_file=PATH, readahead=KIB, threads=N, timeout=SECONDS, partitions; and those of mount"
-            + " and fstab: ro, defaults, auto, noauto, user, nouser, users, nofail, _netdev, x-*, nodev, dev, nosuid,"
+            + " parent=PATH, log_file=PATH, readahead=KIB, threads=N, timeout=SECONDS, partitions, overlay[=DIR],"
+            + " overlay_max=SIZE; and those of mount and fstab: ro, rw (with overlay), defaults, auto, noauto, user, nouser, users, nofail, _netdev, x-*, nodev, dev, nosuid,"
             + " suid, noexec, exec, default_permissions, kernel_cache";
 
     /**
@@ -84,6 +89,14 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
      *                                  it and lists {@link #SUPPORTED}
      */
     public static MountOptions parse(String source, List<String> values) {
+        return parse(source, values, false);
+    }
+
+    /**
+     * {@link #parse(String, List)} for a command that may have been given {@code --overlay}, which makes {@code rw}
+     * fit and {@code ro} not.
+     */
+    public static MountOptions parse(String source, List<String> values, boolean overlayOption) {
         boolean allowOther = false;
         boolean allowRoot = false;
         boolean nonEmpty = false;
@@ -98,6 +111,11 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
         Optional<Path> logFile = Optional.empty();
         OptionalInt readahead = OptionalInt.empty();
         boolean partitions = false;
+        boolean overlay = overlayOption;
+        Optional<Path> overlayFolder = Optional.empty();
+        Optional<String> overlayMax = Optional.empty();
+        // ro and rw as mount(8) takes them: the later one counts
+        String access = "";
         Set<String> given = new TreeSet<>();
         for (String value : values) {
             for (String option : value.split(",")) {
@@ -112,12 +130,10 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
                     case "allow_root" -> allowRoot = flag(option, argument);
                     case "nonempty" -> nonEmpty = flag(option, argument);
                     case "debug" -> debug = flag(option, argument);
-                    // always in force: read-only, the kernel checks permissions, and the page cache is kept
-                    case "ro", "default_permissions", "kernel_cache" -> flag(option, argument);
-                    // mount(8) passes rw unless told ro; a later vhdx-mount may give rw a meaning (a writable
-                    // overlay), so it is refused rather than taken as ro
-                    case "rw" -> throw new IllegalArgumentException("-o rw: the mount is read-only (the image is"
-                            + " never written): say ro (mount and fstab lines pass rw unless told ro)");
+                    // always in force: the kernel checks permissions, and (read-only) the page cache is kept
+                    case "default_permissions", "kernel_cache" -> flag(option, argument);
+                    // mount(8) passes rw unless told ro: rw means the writable mount of an overlay, and only that
+                    case "ro", "rw" -> access = flag(option, argument) ? name : access;
                     // for mount(8), systemd and mount.fuse3 (which usually keep them to themselves): whether and
                     // when to mount, and who may
                     case "defaults", "auto", "noauto", "user", "nouser", "users", "nofail", "_netdev" ->
@@ -136,6 +152,16 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
                     case "threads" -> threads = number(option, argument, 10);
                     case "timeout" -> timeout = Duration.ofSeconds(number(option, argument, 10));
                     case "partitions" -> partitions = flag(option, argument);
+                    case "overlay" -> {
+                        overlay = true;
+                        overlayFolder = argument == null ? Optional.empty() : Optional.of(path(option, argument));
+                    }
+                    case "overlay_max" -> {
+                        if (argument == null || argument.isEmpty()) {
+                            throw new IllegalArgumentException("-o " + option + ": needs a size (overlay_max=SIZE)");
+                        }
+                        overlayMax = Optional.of(argument);
+                    }
                     default -> {
                         // x-*: for programs in user space (systemd's x-systemd.automount, x-mount.mkdir), by
                         // mount(8)'s rule
@@ -147,6 +173,14 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
                 }
             }
         }
+        if (access.equals("rw") && !overlay) {
+            throw new IllegalArgumentException("-o rw: the mount is read-only (the image is never written) unless it"
+                    + " has an overlay (-o overlay, or --overlay): say ro (mount and fstab lines pass rw unless told"
+                    + " ro)");
+        }
+        if (access.equals("ro") && overlay) {
+            throw new IllegalArgumentException("-o ro: the mount of an overlay is writable: leave ro out (or say rw)");
+        }
         if (umask > 0777) {
             throw new IllegalArgumentException("-o umask=" + Integer.toOctalString(umask) + ": not 0 to 0777");
         }
@@ -154,7 +188,8 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
             throw new IllegalArgumentException("-o threads=" + threads + ": not 1 to " + MAX_THREADS);
         }
         return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, noExec, uid, gid, umask, threads,
-                timeout, List.copyOf(parents), logFile, readahead, partitions, Set.copyOf(given));
+                timeout, List.copyOf(parents), logFile, readahead, partitions, overlay, overlayFolder, overlayMax,
+                Set.copyOf(given));
     }
 
     /**
@@ -212,7 +247,7 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
             throw new IllegalArgumentException("--threads takes 1 to " + MAX_THREADS + ", not " + threads);
         }
         return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, noExec, uid, gid, umask, threads,
-                timeout, parents, logFile, readahead, partitions, given);
+                timeout, parents, logFile, readahead, partitions, overlay, overlayFolder, overlayMax, given);
     }
 
     /** These options, with reads answered EIO after {@code timeout} without an answer from the storage (0: never). */
@@ -221,7 +256,13 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
             throw new IllegalArgumentException("--timeout takes 0 (wait for ever) or more seconds, not " + timeout);
         }
         return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, noExec, uid, gid, umask, threads,
-                timeout, parents, logFile, readahead, partitions, given);
+                timeout, parents, logFile, readahead, partitions, overlay, overlayFolder, overlayMax, given);
+    }
+
+    /** These options, writable through an overlay or not (the command's {@code --overlay}). */
+    public MountOptions withOverlay(boolean overlay) {
+        return new MountOptions(source, allowOther, allowRoot, nonEmpty, debug, noExec, uid, gid, umask, threads,
+                timeout, parents, logFile, readahead, partitions, overlay, overlayFolder, overlayMax, given);
     }
 
     /** The owner the files show: {@code uid=}/{@code gid=} where given, else {@code self}'s. */
@@ -230,13 +271,13 @@ public record MountOptions(String source, boolean allowOther, boolean allowRoot,
     }
 
     /**
-     * The libfuse options every binding passes, in the {@code -o} syntax both libfuse 2 and 3 take: read-only, the
-     * kernel checks permissions, the mount table's type and source, and those the user chose.
+     * The libfuse options every binding passes, in the {@code -o} syntax both libfuse 2 and 3 take: read-only (or
+     * read-write, with an overlay), the kernel checks permissions, the mount table's type and source, and those the user chose.
      */
     public List<String> libfuseOptions() {
         // subtype: the mount table's type is then fuse.vhdx-mount, the type of an fstab line, so that mount(8) and
         // systemd know the mount as that line's
-        List<String> options = new ArrayList<>(List.of("ro", "default_permissions", "subtype=vhdx-mount",
+        List<String> options = new ArrayList<>(List.of(overlay ? "rw" : "ro", "default_permissions", "subtype=vhdx-mount",
                 // libfuse splits options at commas and takes a backslash as an escape
                 "fsname=" + source.replace("\\", "\\\\").replace(",", "\\,")));
         if (allowOther) {

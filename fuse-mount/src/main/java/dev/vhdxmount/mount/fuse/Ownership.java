@@ -8,7 +8,8 @@ import java.util.Map;
 /**
  * Who owns the mount's files and what they may do: the user who mounted, unless the options name another
  * ({@code uid=}, {@code gid=}), and read permission for everyone (0444 files, 0555 directories) less {@code umask=}.
- * Nothing is ever writable: the mount is read-only.
+ * Nothing is writable unless the mount is ({@code --overlay}): then the files are 0644 less {@code umask=}, writable
+ * by their owner.
  */
 public record Ownership(int uid, int gid, int umask) {
 
@@ -26,6 +27,11 @@ public record Ownership(int uid, int gid, int umask) {
 
     public int filePermissions() {
         return 0444 & ~umask;
+    }
+
+    /** The files' permissions on a writable mount: 0644 less the umask. */
+    public int writableFilePermissions() {
+        return 0644 & ~umask;
     }
 
     public int directoryPermissions() {

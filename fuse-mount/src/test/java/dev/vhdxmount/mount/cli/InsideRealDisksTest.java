@@ -179,7 +179,8 @@ class InsideRealDisksTest {
         assertEquals("wsl", table.get("label"));
         assertEquals(read("uuid.txt").trim(), table.get("uuid"));
         assertEquals(Boolean.TRUE, table.get("needs_recovery"));
-        assertEquals(Map.of("disk", "mount -o ro,loop,noload MOUNTPOINT/disk.raw /mnt/part"), table.get("mount"));
+        assertEquals(Map.of("disk", "mount -o ro,loop,noload MOUNTPOINT/disk.raw /mnt/part",
+                "recovered", "mount -o loop MOUNTPOINT/disk.raw /mnt/part"), table.get("mount"));
         assertTrue(String.valueOf(table.get("mount_note")).startsWith("its journal needs recovery"));
         assertMapMatchesRawBytes("disk");
     }

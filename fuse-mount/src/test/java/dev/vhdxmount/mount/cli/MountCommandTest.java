@@ -117,6 +117,72 @@ class MountCommandTest {
                 "-o", "ro,allow_other,dev,suid", "-f"));
     }
 
+    /** --overlay takes DIR only attached: the image after it is never taken for the folder. */
+    @Test
+    void overlayTakesAFolderOnlyAfterAnEqualsSignAndTheChildGetsItResolved() {
+        MountCommand bare = parse("--overlay", "a.vhdx", "/mnt");
+        assertEquals(OverlayOptions.DEFAULT, bare.overlay);
+        assertEquals(Path.of("a.vhdx"), bare.image);
+        assertEquals(Path.of("/mnt"), bare.mountPoint);
+        assertEquals(OverlayOptions.DEFAULT, parse("a.vhdx", "/mnt", "--overlay").overlay, "last, nothing after it");
+        MountCommand dir = parse("--overlay=/srv/scratch", "--overlay-max", "2G", "a.vhdx", "/mnt");
+        assertEquals("/srv/scratch", dir.overlay);
+        assertEquals(2L << 30, dir.overlayMax);
+        List<String> args = dir.childArguments();
+        assertTrue(args.containsAll(List.of("--overlay=/srv/scratch", "--overlay-max=2147483648")), args::toString);
+        List<String> bareArgs = bare.childArguments();
+        assertTrue(bareArgs.contains("--overlay=" + OverlayOptions.folder("", System.getenv()).toAbsolutePath()),
+                bareArgs::toString);
+        MountCommand child = parse(args.subList(1, args.size()).toArray(String[]::new));
+        assertEquals("/srv/scratch", child.overlay);
+        assertEquals(null, parse("a.vhdx", "/mnt").overlay);
+        assertTrue(parse("a.vhdx", "/mnt").childArguments().stream().noneMatch(a -> a.startsWith("--overlay")));
+    }
+
+    @Test
+    void overlayFolderDefaultsToTmpdirElseVarTmp() {
+        assertEquals(Path.of("/scratch"), OverlayOptions.folder("", java.util.Map.of("TMPDIR", "/scratch")));
+        assertEquals(Path.of("/var/tmp"), OverlayOptions.folder("", java.util.Map.of()));
+        assertEquals(Path.of("/var/tmp"), OverlayOptions.folder("", java.util.Map.of("TMPDIR", "")));
+        assertEquals(Path.of("/x"), OverlayOptions.folder("/x", java.util.Map.of("TMPDIR", "/scratch")));
+    }
+
+    @Test
+    void overlaySizesAndTheirErrors() {
+        assertEquals(65536L, OverlayOptions.parseSize("--overlay-max", "64K"));
+        assertEquals(512L << 20, OverlayOptions.parseSize("--overlay-max", "512m"));
+        assertEquals(3L << 40, OverlayOptions.parseSize("--overlay-max", "3TiB"));
+        assertEquals(1_000_000L, OverlayOptions.parseSize("--overlay-max", "1000000"));
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--overlay",
+                "--overlay-max", "1K", "a", "b")));
+        assertTrue(err.startsWith("vhdx-mount: Invalid value for option '--overlay-max': 1K: less than the overlay's"
+                + " unit, 64 KiB"), err);
+        err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--overlay", "--overlay-max",
+                "lots", "a", "b")));
+        assertTrue(err.contains("--overlay-max': lots: not a size"), err);
+        err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--overlay-max", "1G",
+                "/nonexistent/a.vhdx", "/nonexistent/mnt")));
+        assertTrue(err.startsWith("vhdx-mount: --overlay-max bounds an overlay: give --overlay too"), err);
+        err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--overlay", "/nonexistent/a.vhdx",
+                "/nonexistent/mnt", "-o", "ro")));
+        assertTrue(err.startsWith("vhdx-mount: -o ro: the mount of an overlay is writable"), err);
+    }
+
+    /** An fstab line's overlay: rw, overlay=DIR and overlay_max=SIZE in -o, taken as the options. */
+    @Test
+    void overlayFromOIsTakenAsTheOptions() {
+        MountCommand c = withTheOptionsOfO(parse("a.vhdx", "mnt", "-o", "rw,overlay=/srv/o,overlay_max=1G,nofail"));
+        assertEquals("/srv/o", c.overlay);
+        assertEquals(1L << 30, c.overlayMax);
+        List<String> args = c.childArguments();
+        assertTrue(args.containsAll(List.of("--overlay=/srv/o", "--overlay-max=1073741824", "-o", "rw,nofail")),
+                args::toString);
+        assertEquals(OverlayOptions.DEFAULT, withTheOptionsOfO(parse("a.vhdx", "mnt", "-o", "overlay")).overlay);
+        String err = stderrOf(() -> assertEquals(ExitCode.USAGE, Main.run("vhdx-mount", "--overlay=/x",
+                "/nonexistent/a.vhdx", "/nonexistent/mnt", "-o", "overlay")));
+        assertTrue(err.startsWith("vhdx-mount: -o overlay=... and --overlay both given"), err);
+    }
+
     @Test
     void libfuseVersionIsTwoOrThreeAndTheChildGetsIt() {
         assertEquals(FuseBinding.LIBFUSE2, parse("--libfuse", "2", "a.vhdx", "/mnt").libfuse);

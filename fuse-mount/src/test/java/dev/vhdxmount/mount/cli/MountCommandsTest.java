@@ -57,7 +57,9 @@ class MountCommandsTest {
         MountCommands ext = commands(Type.EXT4, true, P2, 512);
         assertEquals("mount -o ro,loop,noload MOUNTPOINT/p2.raw /mnt/part", ext.commands().get("partition_file"));
         assertEquals("its journal needs recovery (needs_recovery), which a read-only device cannot replay: noload"
-                + " mounts it without, so the last transactions are missing", ext.note().orElseThrow());
+                + " mounts it without, so the last transactions are missing; the recovered command replays it into a"
+                + " throwaway overlay, on the image mounted with vhdx-mount --overlay --partitions (the image is never"
+                + " written)", ext.note().orElseThrow());
         assertEquals("mount -o ro,noload \"$(losetup -r --sector-size 4096 -o 1048576 --sizelimit 16777216 -f"
                 + " --show MOUNTPOINT/disk.raw)\" /mnt/part",
                 commands(Type.EXT3, true, P2, 4096).commands().get("loop_device"));
@@ -67,6 +69,28 @@ class MountCommandsTest {
                 commands(Type.BTRFS, true, P2, 512).commands().get("partition_file"));
         assertEquals("mount -o ro,loop MOUNTPOINT/p2.raw /mnt/part",
                 commands(Type.BTRFS, false, P2, 512).commands().get("partition_file"));
+    }
+
+    /** Both ways into a journal that needs recovery: untouched read-only, and recovered into an overlay. */
+    @Test
+    void aJournalThatNeedsRecoveryGetsTheRecoveredCommandForAnOverlayMount() {
+        assertEquals(Map.of(
+                "partition_file", "mount -o ro,loop,noload MOUNTPOINT/p2.raw /mnt/part",
+                "disk_offset", "mount -o ro,loop,noload,offset=1048576,sizelimit=16777216 MOUNTPOINT/disk.raw"
+                        + " /mnt/part",
+                "recovered", "mount -o loop MOUNTPOINT/p2.raw /mnt/part"), commands(Type.EXT4, true, P2, 512)
+                        .commands());
+        MountCommands wsl = commands(Type.EXT4, true, null, 512);
+        assertEquals(Map.of("disk", "mount -o ro,loop,noload MOUNTPOINT/disk.raw /mnt/part",
+                "recovered", "mount -o loop MOUNTPOINT/disk.raw /mnt/part"), wsl.commands());
+        assertEquals(java.util.List.of("vhdx-mount --overlay"), java.util.List.of(wsl.overlayMount()));
+        assertEquals("mount -o loop MOUNTPOINT/p2.raw /mnt/part", commands(Type.BTRFS, true, P2, 4096).commands()
+                .get("recovered"), "a partition file needs no sector size");
+        assertEquals(null, commands(Type.EXT4, false, P2, 512).commands().get("recovered"));
+        // XFS says nothing of its log in the superblock: both ways, always
+        assertEquals("norecovery: a read-only device cannot replay an XFS log that needs it; to replay it, mount the"
+                + " image with vhdx-mount --overlay --partitions and then: mount -o loop MOUNTPOINT/p2.raw /mnt/part",
+                commands(Type.XFS, false, P2, 512).note().orElseThrow());
     }
 
     @Test

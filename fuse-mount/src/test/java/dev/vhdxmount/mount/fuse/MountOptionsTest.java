@@ -39,7 +39,11 @@ class MountOptionsTest {
     @CsvSource(delimiter = '|', value = {
         "loop|-o loop: not an option vhdx-mount takes (it takes " + MountOptions.SUPPORTED + ")",
         "allow_other,offset=512|-o offset=512: not an option vhdx-mount takes",
-        "rw|-o rw: the mount is read-only (the image is never written): say ro",
+        "rw|-o rw: the mount is read-only (the image is never written) unless it has an overlay (-o overlay, or"
+                + " --overlay): say ro",
+        "overlay,ro|-o ro: the mount of an overlay is writable: leave ro out (or say rw)",
+        "overlay_max|-o overlay_max: needs a size (overlay_max=SIZE)",
+        "overlay=|-o overlay=: needs a path (overlay=PATH)",
         "ro,rw|-o rw: the mount is read-only",
         "nofail=1|-o nofail=1: takes no value",
         "parent=|-o parent=: needs a path (parent=PATH)",
@@ -109,6 +113,25 @@ class MountOptionsTest {
         assertEquals(Set.of(), none.given());
         assertFalse(o.libfuseOptions().stream().anyMatch(option -> option.startsWith("parent")
                 || option.startsWith("threads") || option.startsWith("partitions")), "never for libfuse");
+    }
+
+    /** An fstab line's overlay: rw (what mount passes unless told ro) fits it, and libfuse mounts rw. */
+    @Test
+    void anOverlayInOFormIsWritable() {
+        MountOptions o = MountOptions.parse("/img.vhdx", List.of("rw,overlay=/var/tmp/o,overlay_max=2G,nofail"));
+        assertTrue(o.overlay());
+        assertEquals(Optional.of(Path.of("/var/tmp/o")), o.overlayFolder());
+        assertEquals(Optional.of("2G"), o.overlayMax());
+        assertEquals(Set.of("overlay", "overlay_max"), o.given());
+        assertEquals("rw", o.libfuseOptions().get(0));
+        MountOptions bare = MountOptions.parse("/img.vhdx", List.of("overlay"));
+        assertTrue(bare.overlay());
+        assertEquals(Optional.empty(), bare.overlayFolder(), "the default folder");
+        MountOptions command = MountOptions.parse("/img.vhdx", List.of("rw,dev,suid"), true);
+        assertTrue(command.overlay(), "--overlay makes rw fit");
+        assertEquals("ro", MountOptions.parse("/img.vhdx", List.of()).libfuseOptions().get(0));
+        assertEquals(List.of("allow_other"), MountOptions.withoutCommandOptions(List.of("overlay=/x,overlay_max=1G",
+                "allow_other")));
     }
 
     @Test

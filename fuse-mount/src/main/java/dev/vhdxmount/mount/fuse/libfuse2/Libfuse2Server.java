@@ -32,9 +32,11 @@ import ru.serce.jnrfuse.struct.Timespec;
 
 /**
  * {@link DiskFileSystem} served through jnr-fuse and libfuse 2, for systems without libfuse 3 (the default binding is
- * libfuse3's): each callback turns libfuse 2's path-based call into the model's and its answer (or errno) back. Every
- * operation that would write is left to {@link FuseStubFS}, which answers ENOSYS; the mount is read-only, so the
- * kernel refuses writes with EROFS before they get here.
+ * libfuse3's): each callback turns libfuse 2's path-based call into the model's and its answer (or errno) back.
+ * Writes, truncate, flush and fsync go to the model, which takes them on a writable mount ({@code --overlay}) and
+ * refuses them otherwise (on a read-only mount the kernel refuses them with EROFS before they get here); the operations
+ * that would make, remove or rename nodes, or change modes and owners, are left to {@link FuseStubFS}, which answers
+ * ENOSYS.
  *
  * <p>jnr-fuse calls these callbacks straight from libfuse with nothing around them, so every callback catches
  * everything: an exception becomes EIO and a log line, never a dead mount. Serving runs libfuse 2's {@code fuse_main}
@@ -91,14 +93,17 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
 
     /**
      * libfuse 2's own words for the options: in the foreground ({@code -f}, the session is ours), single-threaded
-     * ({@code -s}), and {@code kernel_cache}: the page cache kept across opens (nothing served ever changes).
+     * ({@code -s}), and {@code kernel_cache}: the page cache kept across opens (nothing served ever changes). A
+     * writable mount's files are served with {@code direct_io} instead, without the page cache: a write through one
+     * file changes the bytes of the others, behind their cache (Libfuse3Server#open says more), and with
+     * {@code big_writes}: without it libfuse 2 has the kernel send writes of one page at a time.
      * {@code attr_timeout=0}: libfuse 2's high-level API has one attribute timeout for every reply, and st_blocks
      * changes once, when it is counted after the mount is up; a stat costs one call into the model, and reads never
      * wait for attributes (the kernel asks for them only when a buffered read reaches past the size it knows).
      */
     static List<String> arguments(Path mountPoint, MountOptions options) {
-        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-f", "-s", "-o", "kernel_cache", "-o",
-                "attr_timeout=0"));
+        List<String> argv = new ArrayList<>(List.of("vhdx-mount", "-f", "-s", "-o", options.overlay()
+                ? "direct_io,big_writes" : "kernel_cache", "-o", "attr_timeout=0"));
         List<String> libfuse = new ArrayList<>(options.libfuseOptions());
         if (options.nonEmpty()) {
             libfuse.add("nonempty"); // libfuse 2 refuses a directory with entries unless told
@@ -231,7 +236,7 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
             return internalError("read", path, t);
         }
         readingSince = System.nanoTime();
-        try {
+        try (read) {
             if (read.length() == 0) {
                 return 0;
             }
@@ -253,6 +258,70 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
     }
 
     @Override
+    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        try {
+            if (size < 0 || size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a write of " + size + " bytes");
+            }
+            ByteBuffer data;
+            if (buf.isDirect()) {
+                data = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
+            } else {
+                byte[] copy = new byte[(int) size];
+                buf.get(0, copy, 0, copy.length);
+                data = ByteBuffer.wrap(copy);
+            }
+            fs.write(fs.inodeOf(path), offset, data);
+            return (int) size;
+        } catch (FileError e) {
+            return -e.errno();
+        } catch (Throwable t) {
+            return internalError("write", path, t);
+        }
+    }
+
+    @Override
+    public int truncate(String path, long size) {
+        try {
+            fs.setAttributes(fs.inodeOf(path), size, false);
+            return 0;
+        } catch (FileError e) {
+            return -e.errno();
+        } catch (Throwable t) {
+            return internalError("truncate", path, t);
+        }
+    }
+
+    @Override
+    public int ftruncate(String path, long size, FuseFileInfo fi) {
+        return truncate(path, size);
+    }
+
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        try {
+            fs.flush(fs.inodeOf(path));
+            return 0;
+        } catch (FileError e) {
+            return -e.errno();
+        } catch (Throwable t) {
+            return internalError("flush", path, t);
+        }
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        try {
+            fs.fsync(fs.inodeOf(path));
+            return 0;
+        } catch (FileError e) {
+            return -e.errno();
+        } catch (Throwable t) {
+            return internalError("fsync", path, t);
+        }
+    }
+
+    @Override
     public int statfs(String path, Statvfs stbuf) {
         try {
             DiskFileSystem.Statistics s = fs.statistics();
@@ -264,7 +333,7 @@ public final class Libfuse2Server extends FuseStubFS implements FuseServer {
             stbuf.f_files.set(s.files());
             stbuf.f_ffree.set(0);
             stbuf.f_favail.set(0);
-            stbuf.f_flag.set(Statvfs.ST_RDONLY | Statvfs.ST_NOSUID | Statvfs.ST_NODEV);
+            stbuf.f_flag.set((fs.writable() ? 0 : Statvfs.ST_RDONLY) | Statvfs.ST_NOSUID | Statvfs.ST_NODEV);
             stbuf.f_namemax.set(255);
             return 0;
         } catch (Throwable t) {

@@ -36,8 +36,16 @@ final class Fuse3Layout {
     /** struct fuse_file_info: open flags, then a word of bit fields. */
     static final int FI_FLAGS = 0;
     static final int FI_BITS = 4;
+    /** direct_io: bypass the page cache for this open file (a writable mount: see Libfuse3Server#open). */
+    static final int FI_DIRECT_IO = 1 << 1;
     /** keep_cache: do not drop the file's page cache on open (the image cannot change under a read-only mount). */
     static final int FI_KEEP_CACHE = 1 << 2;
+
+    /** setattr's to_set bits (fuse_lowlevel.h FUSE_SET_ATTR_*): which fields of its struct stat are to be set. */
+    static final int SET_ATTR_MODE = 1 << 0;
+    static final int SET_ATTR_UID = 1 << 1;
+    static final int SET_ATTR_GID = 1 << 2;
+    static final int SET_ATTR_SIZE = 1 << 3;
 
     /** struct fuse_entry_param: {ino; generation; struct stat attr; double attr_timeout; double entry_timeout;}. */
     static final int ENTRY_INO = 0;
@@ -107,9 +115,13 @@ final class Fuse3Layout {
     static final int OP_LOOKUP = 2;
     static final int OP_FORGET = 3;
     static final int OP_GETATTR = 4;
+    static final int OP_SETATTR = 5;
     static final int OP_OPEN = 14;
     static final int OP_READ = 15;
+    static final int OP_WRITE = 16;
+    static final int OP_FLUSH = 17;
     static final int OP_RELEASE = 18;
+    static final int OP_FSYNC = 19;
     static final int OP_OPENDIR = 20;
     static final int OP_READDIR = 21;
     static final int OP_RELEASEDIR = 22;

@@ -114,6 +114,9 @@ public interface Fuse3Library {
     int fuse_reply_buf(long req, long buf, long size);
 
     @IgnoreError
+    int fuse_reply_write(long req, long count);
+
+    @IgnoreError
     int fuse_reply_data(long req, long bufvec, int flags);
 
     @IgnoreError
@@ -162,6 +165,27 @@ public interface Fuse3Library {
     interface ReadOp {
         @Delegate
         void call(long req, long ino, long size, long offset, long fileInfo);
+    }
+
+    /** setattr: (req, ino, struct stat *attr, int to_set, fuse_file_info *). */
+    interface Setattr {
+        @Delegate
+        void call(long req, long ino, long attr, int toSet, long fileInfo);
+    }
+
+    /**
+     * write: (req, ino, const char *buf, size_t size, off_t off, fuse_file_info *). The buffer is a Pointer: jnr-ffi
+     * passes a garbage sixth argument where all six are primitives.
+     */
+    interface Write {
+        @Delegate
+        void call(long req, long ino, Pointer buf, long size, long offset, long fileInfo);
+    }
+
+    /** fsync: (req, ino, int datasync, fuse_file_info *). */
+    interface Fsync {
+        @Delegate
+        void call(long req, long ino, int datasync, long fileInfo);
     }
 
     interface Statfs {

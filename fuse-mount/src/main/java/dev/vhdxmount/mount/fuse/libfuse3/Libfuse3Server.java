@@ -35,18 +35,19 @@ import jnr.ffi.Runtime;
 /**
  * {@link DiskFileSystem} served through libfuse 3's low-level API: each callback turns libfuse's inode-based call into
  * the model's and its answer (or errno) back into libfuse's reply. Reads are answered by {@link ReadReply}, which
- * splices the image's own file ranges into the kernel. Nothing served ever changes, so the kernel may cache
- * attributes, names and data for as long as it likes ({@code keep_cache} on every open: a second read of the disk
- * comes from the page cache).
+ * splices the image's own file ranges into the kernel. On a read-only mount nothing served ever changes, so the kernel
+ * may cache attributes, names and data for as long as it likes ({@code keep_cache} on every open: a second read of the
+ * disk comes from the page cache); a writable mount's files are opened with direct I/O instead ({@link #open}).
  *
  * <p>Requests are served by a pool of Java threads, each reading the next request from the session and answering it
  * ({@code fuse_session_receive_buf}, {@code fuse_session_process_buf}): libfuse calls the callbacks on that same
  * thread, which the JVM already knows (libfuse's own multithreaded loop would attach a native thread to the JVM for
  * every call), and slow storage serves many reads at once instead of one after the other. Each thread has its own
  * reply buffers ({@link Worker}); the model and the disk are safe for any number of threads. Every callback replies
- * exactly once and catches everything: a failure is EIO and a log line, never a dead mount. Operations that would
- * write are left unset, so libfuse answers ENOSYS; the mount is read-only, so the kernel refuses them with EROFS
- * before they get here.
+ * exactly once and catches everything: a failure is EIO and a log line, never a dead mount. Writes, flush, fsync and
+ * setattr go to the model, which takes them on a writable mount ({@code --overlay}) and refuses them otherwise (the
+ * kernel refuses them with EROFS on a read-only mount before they get here); the operations that would make, remove
+ * or rename nodes are left unset, so libfuse answers ENOSYS.
  */
 public final class Libfuse3Server implements FuseServer {
     /**
@@ -171,6 +172,10 @@ public final class Libfuse3Server implements FuseServer {
         register(OP_OPEN, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::open);
         register(OP_READ, Fuse3Library.ReadOp.class, (Fuse3Library.ReadOp) this::read);
         register(OP_RELEASE, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::release);
+        register(OP_SETATTR, Fuse3Library.Setattr.class, (Fuse3Library.Setattr) this::setattr);
+        register(OP_WRITE, Fuse3Library.Write.class, (Fuse3Library.Write) this::write);
+        register(OP_FLUSH, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::flush);
+        register(OP_FSYNC, Fuse3Library.Fsync.class, (Fuse3Library.Fsync) this::fsync);
         register(OP_OPENDIR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::opendir);
         register(OP_READDIR, Fuse3Library.ReadOp.class, (Fuse3Library.ReadOp) this::readdir);
         register(OP_RELEASEDIR, Fuse3Library.InodeFileOp.class, (Fuse3Library.InodeFileOp) this::release);
@@ -516,10 +521,19 @@ public final class Libfuse3Server implements FuseServer {
         MEMORY.putLong(timespec + TIMESPEC_NSEC, Math.floorMod(nanos, 1_000_000_000L));
     }
 
+    /**
+     * A read-only mount's files keep their page cache across opens: nothing can change them. A writable mount's are
+     * served with direct I/O, no page cache at all: disk.raw and the partition files are views of one disk, so a write
+     * through p1.raw changes bytes of disk.raw that the kernel, which knows nothing of that, would go on serving from
+     * disk.raw's cache. Invalidating the other files' ranges after each write (fuse_lowlevel_notify_inval_inode) would
+     * keep the cache, but may deadlock against a read of those files waiting on this server, and libfuse 2 has no
+     * such call; the file system on the loop device over these files caches its own blocks anyway.
+     */
     void open(long req, long ino, long fileInfo) {
         try {
             fs.open(ino, MEMORY.getInt(fileInfo + FI_FLAGS));
-            MEMORY.putInt(fileInfo + FI_BITS, MEMORY.getInt(fileInfo + FI_BITS) | FI_KEEP_CACHE | abi.fiNoflush);
+            int cache = fs.writable() ? FI_DIRECT_IO : FI_KEEP_CACHE;
+            MEMORY.putInt(fileInfo + FI_BITS, MEMORY.getInt(fileInfo + FI_BITS) | cache | abi.fiNoflush);
             fuse.fuse_reply_open(req, fileInfo);
         } catch (FileError e) {
             fuse.fuse_reply_err(req, e.errno());
@@ -544,13 +558,15 @@ public final class Libfuse3Server implements FuseServer {
             return;
         }
         if (read.length() == 0) {
+            read.close();
             fuse.fuse_reply_buf(req, 0, 0);
             return;
         }
         Worker w = worker.get();
         int status;
         w.beginRead(req);
-        try {
+        // the range stays held (on a writable mount) until the kernel has taken the spliced pieces
+        try (read) {
             status = w.reads.reply(req, read, w::claim);
         } catch (Throwable t) {
             int errno = fs.readFailed(t, fs.nameOf(ino), size, offset);
@@ -561,6 +577,58 @@ public final class Libfuse3Server implements FuseServer {
         if (status != 0) {
             log.debug("{}: the reply to a read of {} bytes at {} was not sent (errno {})", fs.nameOf(ino), size,
                     offset, -status);
+        }
+    }
+
+    void write(long req, long ino, Pointer buf, long size, long offset, long fileInfo) {
+        try {
+            if (size < 0 || size > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("a write of " + size + " bytes");
+            }
+            fs.write(ino, offset, MEMORY.newDirectByteBuffer(buf.address(), (int) size));
+            fuse.fuse_reply_write(req, size);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "write", t);
+        }
+    }
+
+    void flush(long req, long ino, long fileInfo) {
+        try {
+            fs.flush(ino);
+            fuse.fuse_reply_err(req, 0);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "flush", t);
+        }
+    }
+
+    void fsync(long req, long ino, int datasync, long fileInfo) {
+        try {
+            fs.fsync(ino);
+            fuse.fuse_reply_err(req, 0);
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "fsync", t);
+        }
+    }
+
+    /** truncate, chmod, chown, touch: answered with the attributes as they stay (see the model). */
+    void setattr(long req, long ino, long attr, int toSet, long fileInfo) {
+        try {
+            long size = (toSet & SET_ATTR_SIZE) != 0 ? MEMORY.getLong(attr + STAT_SIZE) : -1;
+            fs.setAttributes(ino, size, (toSet & (SET_ATTR_MODE | SET_ATTR_UID | SET_ATTR_GID)) != 0);
+            long st = worker.get().stat.address();
+            DiskFileSystem.Attributes attributes = fs.attributes(ino);
+            fillStat(st, attributes);
+            fuse.fuse_reply_attr(req, st, attributes.validSeconds());
+        } catch (FileError e) {
+            fuse.fuse_reply_err(req, e.errno());
+        } catch (Throwable t) {
+            internalError(req, "setattr", t);
         }
     }
 
@@ -607,7 +675,7 @@ public final class Libfuse3Server implements FuseServer {
             MEMORY.putLong(v + STATVFS_FRSIZE, DiskFileSystem.BLOCK_SIZE);
             MEMORY.putLong(v + STATVFS_BLOCKS, s.blocks());
             MEMORY.putLong(v + STATVFS_FILES, s.files());
-            MEMORY.putLong(v + STATVFS_FLAG, ST_RDONLY | ST_NOSUID | ST_NODEV);
+            MEMORY.putLong(v + STATVFS_FLAG, (fs.writable() ? 0 : ST_RDONLY) | ST_NOSUID | ST_NODEV);
             MEMORY.putLong(v + STATVFS_NAMEMAX, 255);
             fuse.fuse_reply_statfs(req, v);
         } catch (Throwable t) {

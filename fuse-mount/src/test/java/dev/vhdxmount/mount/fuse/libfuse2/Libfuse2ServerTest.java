@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -20,7 +21,9 @@ import dev.vhdxmount.mount.fuse.FakeDisk;
 import dev.vhdxmount.mount.fuse.ImageTimes;
 import dev.vhdxmount.mount.fuse.MountOptions;
 import dev.vhdxmount.mount.fuse.Ownership;
+import dev.vhdxmount.mount.overlay.OverlayDisk;
 import dev.vhdxmount.vhdx.error.VhdxFormatException;
+import dev.vhdxmount.vhdx.io.FileOpener;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -124,14 +127,13 @@ class Libfuse2ServerTest {
     }
 
     /**
-     * Nothing that writes is implemented, so jnr-fuse does not register it: libfuse answers ENOSYS, and the kernel
-     * refuses writes to the read-only mount with EROFS before that.
+     * Nothing that makes, removes or renames nodes, or changes modes and owners, is implemented, so jnr-fuse does not
+     * register it: libfuse answers ENOSYS. Writes, truncate, flush and fsync are, for a writable mount.
      */
     @Test
-    void noOperationThatWritesIsImplemented() {
-        for (String op : List.of("write", "truncate", "ftruncate", "create", "mknod", "mkdir", "unlink", "rmdir",
-                "symlink", "link", "rename", "chmod", "chown", "utimens", "setxattr", "removexattr", "fallocate",
-                "flush", "fsync")) {
+    void noOperationThatChangesTheTreeIsImplemented() {
+        for (String op : List.of("create", "mknod", "mkdir", "unlink", "rmdir", "symlink", "link", "rename", "chmod",
+                "chown", "setxattr", "removexattr", "fallocate")) {
             assertTrue(Arrays.stream(Libfuse2Server.class.getDeclaredMethods()).noneMatch(m -> m.getName()
                     .equals(op)), op + " is not implemented");
         }
@@ -144,6 +146,61 @@ class Libfuse2ServerTest {
                 "-o", "default_permissions", "-o", "subtype=vhdx-mount", "-o", "fsname=/images/a\\,b.vhdx", "-o",
                 "allow_other", "-o", "debug", "-o", "nonempty", "/mnt"), Libfuse2Server.arguments(Path.of("/mnt"),
                 options));
+    }
+
+    @Test
+    void aWritableMountIsRwWithDirectIoAndBigWritesInsteadOfKernelCache() {
+        MountOptions options = MountOptions.parse("/images/a.vhdx", List.of("overlay"));
+        assertEquals(List.of("vhdx-mount", "-f", "-s", "-o", "direct_io,big_writes", "-o", "attr_timeout=0", "-o",
+                "rw", "-o", "default_permissions", "-o", "subtype=vhdx-mount", "-o", "fsname=/images/a.vhdx", "/mnt"),
+                Libfuse2Server.arguments(Path.of("/mnt"), options));
+    }
+
+    @Test
+    void aWritableMountTakesWritesTheSameSizeFlushAndFsync(@TempDir Path tmp) throws Exception {
+        try (OverlayDisk overlay = OverlayDisk.create(new FakeDisk(SIZE, 512), tmp, 2L * OverlayDisk.CHUNK_SIZE,
+                FileOpener.DEFAULT)) {
+            Libfuse2Server fs = new Libfuse2Server(DiskFileSystem.of(overlay, TIMES, new Ownership(1000, 1001, 0)));
+            assertEquals(0, fs.open("/disk.raw", fileInfo(OpenFlags.O_RDWR.intValue())));
+            Pointer data = Memory.allocateDirect(RUNTIME, 5000, true);
+            for (int i = 0; i < 5000; i++) {
+                data.putByte(i, (byte) 0x5a);
+            }
+            assertEquals(5000, fs.write("/disk.raw", data, 5000, 100, fileInfo(0)));
+            Pointer heap = Memory.allocate(RUNTIME, 10);
+            heap.put(0, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 0, 10);
+            assertEquals(10, fs.write("/disk.raw", heap, 10, 20000, fileInfo(0)), "a buffer not direct");
+            Pointer buf = Memory.allocateDirect(RUNTIME, 5200, true);
+            assertEquals(5200, fs.read("/disk.raw", buf, 5200, 0, fileInfo(0)));
+            for (int i = 0; i < 5200; i++) {
+                assertEquals(i >= 100 && i < 5100 ? 0x5a : FakeDisk.byteAt(i), buf.getByte(i), "byte " + i);
+            }
+            assertEquals(-ErrorCodes.EFBIG(), fs.write("/disk.raw", data, 5000, SIZE - 10, fileInfo(0)));
+            assertEquals(10, fs.write("/disk.raw", data, 10, 5L * OverlayDisk.CHUNK_SIZE, fileInfo(0)));
+            assertEquals(-ErrorCodes.ENOSPC(), fs.write("/disk.raw", data, 10, 7L * OverlayDisk.CHUNK_SIZE,
+                    fileInfo(0)), "past the bound of two chunks");
+            assertEquals(0, fs.truncate("/disk.raw", SIZE));
+            assertEquals(-ErrorCodes.EINVAL(), fs.truncate("/disk.raw", 0));
+            assertEquals(-ErrorCodes.EFBIG(), fs.ftruncate("/disk.raw", SIZE + 1, fileInfo(0)));
+            assertEquals(0, fs.flush("/disk.raw", fileInfo(0)));
+            assertEquals(0, fs.fsync("/disk.raw", 1, fileInfo(0)));
+            assertEquals(0, fs.access("/disk.raw", AccessConstants.W_OK));
+            FileStat stat = stat();
+            assertEquals(0, fs.getattr("/disk.raw", stat));
+            assertEquals(FileStat.S_IFREG | 0644, stat.st_mode.intValue());
+            Statvfs st = Statvfs.of(Memory.allocateDirect(RUNTIME, 256, true));
+            assertEquals(0, fs.statfs("/", st));
+            assertEquals(0, st.f_flag.longValue() & Statvfs.ST_RDONLY);
+        }
+    }
+
+    @Test
+    void aReadOnlyMountRefusesWritesAndTruncateWithErofs() {
+        Pointer data = Memory.allocateDirect(RUNTIME, 10, true);
+        assertEquals(-ErrorCodes.EROFS(), FS.write("/disk.raw", data, 10, 0, fileInfo(0)));
+        assertEquals(-ErrorCodes.EROFS(), FS.truncate("/disk.raw", SIZE));
+        assertEquals(0, FS.fsync("/disk.raw", 0, fileInfo(0)));
+        assertEquals(-ErrorCodes.ENOENT(), FS.write("/other", data, 10, 0, fileInfo(0)));
     }
 
     @Test

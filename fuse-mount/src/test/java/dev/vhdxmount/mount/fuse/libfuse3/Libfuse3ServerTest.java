@@ -14,6 +14,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -24,6 +25,8 @@ import dev.vhdxmount.mount.fuse.FakeDisk;
 import dev.vhdxmount.mount.fuse.ImageTimes;
 import dev.vhdxmount.mount.fuse.MountOptions;
 import dev.vhdxmount.mount.fuse.Ownership;
+import dev.vhdxmount.mount.overlay.OverlayDisk;
+import dev.vhdxmount.vhdx.io.FileOpener;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 import jnr.ffi.Memory;
@@ -96,6 +99,7 @@ class Libfuse3ServerTest {
                         yield record("attr", args, stat((long) args[1]));
                     }
                     case "fuse_reply_lseek" -> record("lseek", args, args[1]);
+                    case "fuse_reply_write" -> record("write", args, args[1]);
                     case "fuse_reply_open" -> record("open", args, MEMORY.getInt((long) args[1] + FI_BITS));
                     case "fuse_reply_buf" -> {
                         byte[] b = new byte[(int) (long) args[2]];
@@ -263,6 +267,79 @@ class Libfuse3ServerTest {
         assertEquals(new Reply("err", 8, Errno.ENOTDIR.intValue()), only());
         s.release(9, DISK, fileInfo(0));
         assertEquals(new Reply("err", 9, 0), only(), "release answers success");
+    }
+
+    /** A writable mount's server: its disk.raw over an overlay of the fake disk, bounded to two chunks. */
+    private Libfuse3Server writableServer(java.nio.file.Path tmp) throws Exception {
+        OverlayDisk overlay = OverlayDisk.create(disk, tmp, 2L * OverlayDisk.CHUNK_SIZE, FileOpener.DEFAULT);
+        fs = DiskFileSystem.of(overlay, new ImageTimes(MTIME, MTIME, MTIME), new Ownership(1000, 1001, 0));
+        server = new Libfuse3Server(fakeFuse(), fs, null);
+        return server;
+    }
+
+    private Pointer bytes(byte[] data) {
+        Pointer p = Memory.allocateDirect(RUNTIME, Math.max(1, data.length), true);
+        p.put(0, data, 0, data.length);
+        memory.add(p);
+        return p;
+    }
+
+    private long statOfSize(long size) {
+        Pointer st = Memory.allocateDirect(RUNTIME, STAT_SIZEOF, true);
+        st.putLong(STAT_SIZE, size);
+        memory.add(st);
+        return st.address();
+    }
+
+    @Test
+    void aWritableMountTakesWritesFlushFsyncAndTheSameSizeAndServesWithoutThePageCache(@TempDir java.nio.file.Path tmp)
+            throws Exception {
+        Libfuse3Server s = writableServer(tmp);
+        s.open(7, DISK, fileInfo(OpenFlags.O_RDWR.intValue()));
+        assertEquals(new Reply("open", 7, FI_DIRECT_IO | Fuse3Abi.of(Fuse3Abi.Release.parse(release)).fiNoflush),
+                only(), "direct I/O: disk.raw's pages must not outlive a write through another file");
+        byte[] data = new byte[5000];
+        java.util.Arrays.fill(data, (byte) 0x5a);
+        s.write(8, DISK, bytes(data), data.length, 100, 0);
+        assertEquals(new Reply("write", 8, 5000L), only());
+        s.read(9, DISK, 5200, 0, 0);
+        byte[] got = (byte[]) only().value();
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(i >= 100 && i < 5100 ? 0x5a : FakeDisk.byteAt(i), got[i], "byte " + i);
+        }
+        s.write(10, DISK, bytes(data), data.length, SIZE - 10, 0);
+        assertEquals(new Reply("err", 10, Errno.EFBIG.intValue()), only(), "past the end");
+        s.write(11, DISK, bytes(data), 10, 5L * OverlayDisk.CHUNK_SIZE, 0);
+        s.write(11, DISK, bytes(data), 10, 6L * OverlayDisk.CHUNK_SIZE, 0);
+        assertEquals(new Reply("err", 11, Errno.ENOSPC.intValue()), replies.get(1), "past the bound of two chunks");
+        replies.clear();
+        s.setattr(12, DISK, statOfSize(SIZE), SET_ATTR_SIZE, 0);
+        assertEquals(SIZE, ((Stat) only().value()).size(), "the same size: the attributes as they are");
+        s.setattr(13, DISK, statOfSize(0), SET_ATTR_SIZE, 0);
+        assertEquals(new Reply("err", 13, Errno.EINVAL.intValue()), only());
+        s.setattr(14, DISK, statOfSize(SIZE + 1), SET_ATTR_SIZE, 0);
+        assertEquals(new Reply("err", 14, Errno.EFBIG.intValue()), only());
+        s.setattr(15, DISK, statOfSize(0), SET_ATTR_MODE, 0);
+        assertEquals(new Reply("err", 15, Errno.EPERM.intValue()), only());
+        s.flush(16, DISK, 0);
+        assertEquals(new Reply("err", 16, 0), only());
+        s.fsync(17, DISK, 1, 0);
+        assertEquals(new Reply("err", 17, 0), only());
+        s.getattr(18, DISK, 0);
+        assertEquals(DiskFileSystem.S_IFREG | 0644, ((Stat) only().value()).mode());
+        s.statfs(19, ROOT);
+        assertEquals(ST_NOSUID | ST_NODEV, ((List<?>) only().value()).get(3), "not ST_RDONLY");
+    }
+
+    @Test
+    void aReadOnlyMountRefusesWritesAndSizesWithErofs() throws Exception {
+        Libfuse3Server s = server();
+        s.write(7, DISK, bytes(new byte[10]), 10, 0, 0);
+        assertEquals(new Reply("err", 7, Errno.EROFS.intValue()), only());
+        s.setattr(8, DISK, statOfSize(SIZE), SET_ATTR_SIZE, 0);
+        assertEquals(new Reply("err", 8, Errno.EROFS.intValue()), only());
+        s.fsync(9, DISK, 0, 0);
+        assertEquals(new Reply("err", 9, 0), only(), "nothing to make durable");
     }
 
     @Test

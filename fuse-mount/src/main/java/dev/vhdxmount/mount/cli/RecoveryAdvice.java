@@ -1,0 +1,79 @@
+package dev.vhdxmount.mount.cli;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.vhdxmount.mount.fuse.DiskFileSystem;
+import dev.vhdxmount.mount.os.Shell;
+import dev.vhdxmount.mount.partitions.FileSystem;
+import dev.vhdxmount.mount.partitions.FileSystems;
+import dev.vhdxmount.mount.partitions.Partition;
+import dev.vhdxmount.mount.partitions.PartitionTable;
+import dev.vhdxmount.vhdx.VirtualDisk;
+
+/**
+ * What the mount's log says of file systems that need recovery (ext3/ext4 needs_recovery, a btrfs log tree): the
+ * kernel refuses them on a read-only loop device with a message that names neither vhdx-mount nor a way out. One line
+ * each, with both ways in, for the mountpoint and the files actually served: the untouched view read-only without the
+ * last transactions, and the recovered one, a writable loop mount that only a mount with {@code --overlay} can take.
+ * XFS is left out: whether its log needs replay is in the log, not in the superblock; NTFS's dirty and hibernated
+ * states are in its $Volume and hiberfil.sys, not in the boot sector.
+ */
+final class RecoveryAdvice {
+    private RecoveryAdvice() {}
+
+    /**
+     * The lines for {@code disk} as mounted on {@code mountpoint}; none where nothing needs recovery or the table and
+     * superblocks cannot be read (the reads of the files will say so).
+     *
+     * @param partitionFiles the mount serves p1.raw... ({@code --partitions})
+     * @param overlay        the mount is writable ({@code --overlay})
+     */
+    static List<String> lines(VirtualDisk disk, String mountpoint, boolean partitionFiles, boolean overlay) {
+        List<String> lines = new ArrayList<>();
+        try {
+            PartitionTable table = PartitionTable.read(disk);
+            if (table.scheme() == PartitionTable.Scheme.NONE) {
+                FileSystems.probe(disk, 0, disk.size()).ifPresent(fs -> line(lines, fs, null, table.sectorSize(),
+                        mountpoint, partitionFiles, overlay));
+            } else {
+                for (Partition p : table.dataPartitions()) {
+                    Optional<FileSystem> fs = FileSystems.probe(disk, p.start(), p.length());
+                    if (fs.isPresent()) {
+                        line(lines, fs.get(), p, table.sectorSize(), mountpoint, partitionFiles, overlay);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return lines; // advice only: the mount goes on
+        }
+        return lines;
+    }
+
+    private static void line(List<String> lines, FileSystem fs, Partition p, int sectorSize, String mountpoint,
+            boolean partitionFiles, boolean overlay) {
+        MountCommands commands = new MountCommands(fs, p, sectorSize, mountpoint);
+        Optional<String> reason = commands.recoveryReason();
+        if (reason.isEmpty()) {
+            return;
+        }
+        Map<String, String> forms = commands.commands();
+        String name = p == null ? DiskFileSystem.DISK_FILE : partitionFiles ? p.fileName() : "partition "
+                + p.number() + " (" + DiskFileSystem.DISK_FILE + " from byte " + p.start() + ")";
+        String untouched = p == null ? forms.get(MountCommands.DISK) : forms.get(partitionFiles
+                ? MountCommands.PARTITION_FILE : MountCommands.DISK_OFFSET);
+        String recovered = p == null || partitionFiles ? forms.get(MountCommands.RECOVERED)
+                : String.join(" ", "mount", "-o", "loop,offset=" + p.start() + ",sizelimit=" + p.length(),
+                        Shell.quote(mountpoint + "/" + DiskFileSystem.DISK_FILE), MountCommands.TARGET);
+        String what = name + ": " + fs.type().id() + ", " + reason.get();
+        lines.add(overlay
+                ? what + ": " + recovered + " replays it into the overlay (the image is never written); the untouched"
+                        + " view, without the last transactions: " + untouched
+                : what + ", which a read-only device cannot replay: " + untouched + " mounts it without the last"
+                        + " transactions; to replay it, mount the image with " + commands.overlayMount()
+                        + " and then: " + forms.get(MountCommands.RECOVERED));
+    }
+}
