@@ -42,9 +42,10 @@ UNIT_TESTS=${VHDX_DISTRO_UNIT:-'*Test'}
 # 19's short disk.raw), Windows-made ones with ZERO/UNMAPPED blocks and a dirty log (CorpusIT), builder-made
 # differencing chains with a dirty child (ParentChainIT), bad sectors under the image (StorageErrorsIT), and the -o
 # options' owner and permissions (OptionsIT), storage that hangs (HungStorageIT), partition files and SEEK_DATA/
-# SEEK_HOLE (PartitionsIT: lseek is a request of libfuse 3's ops table, whose layout 3.17 changed elsewhere);
+# SEEK_HOLE (PartitionsIT: lseek is a request of libfuse 3's ops table, whose layout 3.17 changed elsewhere), writes
+# through an overlay (OverlayIT: write, setattr, flush, fsync and the direct_io bit, in 3.17's layouts);
 # truncated and dirty images, and every error a user meets, through the default binding
-ITS=${VHDX_DISTRO_ITS:-MountGptDiskIT,SparseDiskIT,CorpusIT,ParentChainIT,StorageErrorsIT,HungStorageIT,OptionsIT,PartitionsIT,TruncatedImageIT,ErrorCasesIT,NeverWritesIT}
+ITS=${VHDX_DISTRO_ITS:-MountGptDiskIT,SparseDiskIT,CorpusIT,ParentChainIT,StorageErrorsIT,HungStorageIT,OptionsIT,PartitionsIT,OverlayIT,TruncatedImageIT,ErrorCasesIT,NeverWritesIT}
 TIMEOUT=${VHDX_DISTRO_TIMEOUT:-1800}
 WORK=${DISTRO_TEST_DIR:-$repo/target/distro-test/$SUITE}
 
