@@ -111,8 +111,10 @@ completed=$(bash -c 'source /usr/share/bash-completion/completions/vhdx-mount
   COMP_WORDS=(vhdx-mount --par); COMP_CWORD=1; COMP_LINE="vhdx-mount --par"; COMP_POINT=${#COMP_LINE}
   _complete_vhdx-mount vhdx-mount --par vhdx-mount; printf "%s\n" "${COMPREPLY[@]}"' 2>/dev/null) \
   || die "the completion script fails in bash"
-[ "$completed" = --parent ] || die "vhdx-mount --par<Tab> completes to '$completed', not --parent"
-pass "bash completion: vhdx-mount --par<Tab> gives --parent"
+completed=$(sort <<<"$completed" | tr '\n' ' ')
+[ "$completed" = "--parent --partitions " ] \
+  || die "vhdx-mount --par<Tab> offers '$completed', not --parent and --partitions"
+pass "bash completion: vhdx-mount --par<Tab> offers --parent and --partitions"
 
 # ---------------------------------------------------------------------------------------------------------------
 mkdir -p "$mnt"
