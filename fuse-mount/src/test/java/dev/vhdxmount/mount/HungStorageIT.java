@@ -125,4 +125,37 @@ class HungStorageIT extends MountTest {
         assertTrue(millis < 2000, "the server ended within 2 s: " + millis + " ms");
         assertEquals(List.of(), MountIt.servers(mnt));
     }
+
+    /**
+     * The pool as a model says: readers of storage that waits each hold a serving thread, up to --threads, however
+     * many of those threads sat parked when the reads came; once the storage answers, every reader gets its bytes.
+     */
+    @ParameterizedTest(name = "--threads {0}")
+    @ValueSource(ints = {16, 4})
+    void readersOfWaitingStorageEachGetAThreadUpToTheBound(int threads) throws Exception {
+        MountIt.cli("--threads", String.valueOf(threads), "--timeout", "0", image.toString(), mnt.toString())
+                .expect(ExitCode.OK);
+        storage.hang();
+        int readers = 8;
+        List<Process> ps = new java.util.ArrayList<>();
+        for (int i = 0; i < readers; i++) {
+            ps.add(reader((2L + 3 * i) * MIB, 64 * 1024, true)); // each in a block of its own
+        }
+        int want = Math.min(readers, threads);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (storage.counters().get("waiting") < want) {
+            assertTrue(System.nanoTime() < deadline, "reads waiting on the storage at once: "
+                    + storage.counters().get("waiting") + ", not " + want);
+            Thread.sleep(20);
+        }
+        Thread.sleep(300);
+        assertEquals((long) want, storage.counters().get("waiting"), "no more reads wait than threads serve");
+        storage.resume();
+        for (Process p : ps) {
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS), "every reader is answered once the storage is");
+            assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        }
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+    }
 }
