@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on a built-in example: sets everything up, makes a small VHDX holding a GPT disk with an ext4
-# partition, mounts it with vhdx-mount, shows the partition table of disk.raw, mounts the partition read-only through
-# a loop device, reads a file from it, and cleans up. Needs root (FUSE, loop devices, mount).
+# partition, asks vhdx-info what is inside, mounts it with vhdx-mount --partitions, shows the partition table of
+# disk.raw, mounts the partition read-only from its own file (p1.raw) through a loop device, reads a file from it, and
+# cleans up. Needs root (FUSE, loop devices, mount).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -11,11 +12,9 @@ scripts/setup.sh
 work=$(mktemp -d /tmp/vhdx-demo.XXXXXX)
 mnt="$work/mnt"
 part="$work/part"
-loop=""
 cleanup() {
   set +e
-  mountpoint -q "$part" && umount "$part"
-  [ -n "$loop" ] && losetup -d "$loop" 2>/dev/null
+  mountpoint -q "$part" && umount "$part" # mount -o loop detaches its loop device at umount
   mountpoint -q "$mnt" && fusermount -u "$mnt"
   rm -rf "$work"
 }
@@ -34,25 +33,22 @@ dd if="$work/part.ext4" of="$work/disk.raw" bs=512 seek=2048 conv=notrunc,sparse
 qemu-img convert -f raw -O vhdx -o subformat=dynamic "$work/disk.raw" "$work/sample.vhdx"
 ls -l "$work/sample.vhdx"
 
-step "vhdx-info sample.vhdx (excerpt)"
-"$root/scripts/vhdx-info" "$work/sample.vhdx" | head -9
+step "vhdx-info sample.vhdx (its last part: what is inside, and how to mount it)"
+"$root/scripts/vhdx-info" "$work/sample.vhdx" | sed -n '/^partition table:/,$p'
 
-step "vhdx-mount sample.vhdx $mnt"
-"$root/scripts/vhdx-mount" "$work/sample.vhdx" "$mnt"
+step "vhdx-mount --partitions sample.vhdx $mnt"
+"$root/scripts/vhdx-mount" --partitions "$work/sample.vhdx" "$mnt"
 ls -l "$mnt"
 
 step "fdisk -l $mnt/disk.raw"
 fdisk -l "$mnt/disk.raw"
 
-step "mounting partition 1 read-only through a loop device (losetup -r -o \$((2048*512)))"
-loop=$(losetup -r -f --show -o $((2048 * 512)) --sizelimit $((100000 * 512)) "$mnt/disk.raw")
-mount -o ro "$loop" "$part"
+step "mount -o ro,loop $mnt/p1.raw $part"
+mount -o ro,loop "$mnt/p1.raw" "$part"
 ls -l "$part"
 cat "$part/hello.txt"
 
-step "cleaning up: umount, losetup -d, fusermount -u"
+step "cleaning up: umount, fusermount -u"
 umount "$part"
-losetup -d "$loop"
-loop=""
 fusermount -u "$mnt"
 echo "demo: done"
