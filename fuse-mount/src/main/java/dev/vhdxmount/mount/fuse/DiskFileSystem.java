@@ -311,7 +311,7 @@ public final class DiskFileSystem {
     /**
      * Waits until st_blocks is counted, or for {@code timeout}: a command that returns before the count makes a
      * script's "mount, then cp" copy every byte (cp looks for holes only in a file whose st_blocks is below its size).
-     * A count slower than that (a huge BAT on slow storage) goes on in the background; stat is not cached meanwhile.
+     * A count slower than that (a huge BAT, or slow storage) goes on in the background; stat is not cached meanwhile.
      *
      * @return whether the count is done (or has failed, leaving every block counted)
      */
