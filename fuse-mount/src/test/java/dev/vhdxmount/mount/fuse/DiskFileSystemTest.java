@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -29,12 +30,7 @@ class DiskFileSystemTest {
     private static final long DISK = DiskFileSystem.ROOT + 1;
 
     private static int errno(Executable call) {
-        return assertThrows(FileError.class, call::run).errno();
-    }
-
-    @FunctionalInterface
-    private interface Executable {
-        void run() throws Exception;
+        return assertThrows(FileError.class, call).errno();
     }
 
     @Test

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import ch.qos.logback.classic.Level;
@@ -136,12 +137,7 @@ class OverlayWritesTest {
     }
 
     private static int errno(Executable call) {
-        return assertThrows(FileError.class, call::run).errno();
-    }
-
-    @FunctionalInterface
-    private interface Executable {
-        void run() throws Exception;
+        return assertThrows(FileError.class, call).errno();
     }
 
     @Test
