@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import dev.vhdxmount.mount.os.IoReasons;
 import dev.vhdxmount.mount.partitions.FileSystem;
@@ -20,6 +22,10 @@ import dev.vhdxmount.vhdx.VirtualDisk;
  * documented in docs/usage.md; values that name a kind are fixed lower-case words ("gpt", "ext4", "logical").
  */
 final class ContentsReport {
+    /** The file systems whose own structures say whether they need recovery: the report says so for these. */
+    private static final Set<FileSystem.Type> JOURNALED = Set.of(FileSystem.Type.EXT3, FileSystem.Type.EXT4,
+            FileSystem.Type.BTRFS, FileSystem.Type.XFS, FileSystem.Type.NTFS);
+
     /** Where the commands assume the image is mounted. */
     static final String MOUNTPOINT = "MOUNTPOINT";
 
@@ -93,9 +99,11 @@ final class ContentsReport {
         out.put("filesystem", fs.type().id());
         fs.label().ifPresent(label -> out.put("label", label));
         fs.uuid().ifPresent(uuid -> out.put("uuid", uuid));
-        if (fs.type() == FileSystem.Type.EXT3 || fs.type() == FileSystem.Type.EXT4
-                || fs.type() == FileSystem.Type.BTRFS) {
+        if (JOURNALED.contains(fs.type()) && fs.recovery() != FileSystem.Recovery.UNKNOWN) {
             out.put("needs_recovery", fs.needsRecovery());
+            if (fs.needsRecovery()) {
+                out.put("recovery", fs.recovery().name().toLowerCase(Locale.ROOT));
+            }
         }
         MountCommands commands = new MountCommands(fs, p, sectorSize, MOUNTPOINT);
         Map<String, String> forms = commands.commands();

@@ -9,6 +9,7 @@ import java.util.Optional;
 import dev.vhdxmount.mount.fuse.DiskFileSystem;
 import dev.vhdxmount.mount.os.Shell;
 import dev.vhdxmount.mount.partitions.FileSystem;
+import dev.vhdxmount.mount.partitions.FileSystem.Recovery;
 import dev.vhdxmount.mount.partitions.FileSystem.Type;
 import dev.vhdxmount.mount.partitions.Partition;
 
@@ -66,7 +67,7 @@ final class MountCommands {
                 }
                 if (fs.needsRecovery()) {
                     // a partition file needs no offset and no sector size: the file system alone
-                    forms.put(RECOVERED, line("mount", "-o", "loop", own != null ? own : diskRaw(), TARGET));
+                    forms.put(RECOVERED, recovered(own != null));
                 }
             }
             case ENCRYPTED -> {
@@ -95,18 +96,38 @@ final class MountCommands {
 
     /** Why the commands are as they are, where that is not plain {@code mount -o ro,loop}. */
     Optional<String> note() {
-        if (fs.needsRecovery()) {
-            return Optional.of(recoveryReason().orElseThrow() + ", which a read-only device cannot replay: "
-                    + (fs.type() == Type.BTRFS ? "rescue=nologreplay (Linux 5.9 or later) mounts it without them"
-                            : "noload mounts it without, so the last transactions are missing")
-                    + "; the " + RECOVERED + " command replays it into a throwaway overlay, on the image mounted"
-                    + " with " + overlayMount() + " (the image is never written)");
+        String withOverlay = " into a throwaway overlay, on the image mounted with " + overlayMount()
+                + " (the image is never written)";
+        switch (fs.recovery()) {
+            case JOURNAL, LOG_TREE, LOG -> {
+                return Optional.of(recoveryReason().orElseThrow() + ", which a read-only device cannot replay: "
+                        + switch (fs.recovery()) {
+                            case LOG_TREE -> "rescue=nologreplay (Linux 5.9 or later) mounts it without them";
+                            case LOG -> "norecovery mounts it without, so the last transactions are missing";
+                            default -> "noload mounts it without, so the last transactions are missing";
+                        } + "; the " + RECOVERED + " command replays it" + withOverlay);
+            }
+            case DIRTY -> {
+                return Optional.of(recoveryReason().orElseThrow() + ": ro mounts it as it is on disk, without what"
+                        + " its $LogFile holds; the " + RECOVERED + " command lets ntfs3 (Linux 5.15 or later) replay"
+                        + " the $LogFile" + withOverlay);
+            }
+            case HIBERNATED -> {
+                return Optional.of(recoveryReason().orElseThrow() + ": ro mounts it as Windows left it on disk (what"
+                        + " hiberfil.sys holds cannot be restored outside Windows); the " + RECOVERED + " command"
+                        + " makes it writable by dropping the hibernated state (ntfs-3g's remove_hiberfile)"
+                        + withOverlay);
+            }
+            case NONE, UNKNOWN -> {
+                // below
+            }
         }
         return switch (fs.type()) {
-            // the superblock does not say whether the log needs replay (its head and tail do): both ways, always
-            case XFS -> Optional.of("norecovery: a read-only device cannot replay an XFS log that needs it; to replay"
-                    + " it, mount the image with " + overlayMount() + " and then: " + line("mount", "-o", "loop",
-                    partition == null ? diskRaw() : mountpoint + "/" + partition.fileName(), TARGET));
+            // an XFS whose log was not read (on another device, or unreadable): both ways, always
+            case XFS -> fs.recovery() == Recovery.NONE ? Optional.empty() : Optional.of("norecovery: a read-only"
+                    + " device cannot replay an XFS log that needs it, and whether this one does was not read; to"
+                    + " replay it, mount the image with " + overlayMount() + " and then: "
+                    + recovered(partition != null));
             case LUKS, BITLOCKER -> Optional.of("cryptsetup asks for the passphrase or recovery key; the file system"
                     + " inside is mounted from /dev/mapper");
             case LVM2 -> Optional.of("attach it read-only, then: vgscan; vgchange -ay VOLUMEGROUP; mount -o ro"
@@ -118,11 +139,14 @@ final class MountCommands {
 
     /** What needs recovery, as the start of a sentence ("its journal needs recovery (needs_recovery)"), if any. */
     Optional<String> recoveryReason() {
-        if (!fs.needsRecovery()) {
-            return Optional.empty();
-        }
-        return Optional.of(fs.type() == Type.BTRFS ? "its log tree holds fsyncs not yet replayed"
-                : "its journal needs recovery (needs_recovery)");
+        return Optional.ofNullable(switch (fs.recovery()) {
+            case JOURNAL -> "its journal needs recovery (needs_recovery)";
+            case LOG_TREE -> "its log tree holds fsyncs not yet replayed";
+            case LOG -> "its log needs recovery (it was not unmounted cleanly)";
+            case DIRTY -> "marked dirty (Windows did not unmount it cleanly)";
+            case HIBERNATED -> "hibernated (hiberfil.sys: Windows hibernated or shut down with Fast Startup)";
+            case NONE, UNKNOWN -> null;
+        });
     }
 
     /** The vhdx-mount options that serve this file system writable, by the file the commands name. */
@@ -130,14 +154,35 @@ final class MountCommands {
         return "vhdx-mount --overlay" + (partition == null ? "" : " --partitions");
     }
 
+    /**
+     * The writable loop mount that recovers the file system, on an image mounted with {@link #overlayMount}: by the
+     * partition's own file, or by its range of disk.raw.
+     */
+    String recovered(boolean partitionFile) {
+        String options = switch (fs.recovery()) {
+            case DIRTY -> "-t ntfs3 -o loop,force";
+            case HIBERNATED -> "-t ntfs-3g -o loop,remove_hiberfile";
+            default -> "-o loop";
+        };
+        List<String> words = new ArrayList<>(List.of("mount"));
+        words.addAll(List.of(options.split(" ")));
+        boolean own = partitionFile && partition != null;
+        if (!own && partition != null) {
+            words.set(words.size() - 1, words.get(words.size() - 1) + rangeOptions());
+        }
+        words.add(own ? mountpoint + "/" + partition.fileName() : diskRaw());
+        words.add(TARGET);
+        return line(words.toArray(String[]::new));
+    }
+
     private Optional<String> recoveryOption() {
-        if (fs.type() == Type.XFS) {
-            return Optional.of("norecovery");
-        }
-        if (!fs.needsRecovery()) {
-            return Optional.empty();
-        }
-        return Optional.of(fs.type() == Type.BTRFS ? "rescue=nologreplay" : "noload");
+        return Optional.ofNullable(switch (fs.recovery()) {
+            case JOURNAL -> "noload";
+            case LOG_TREE -> "rescue=nologreplay";
+            case LOG -> "norecovery";
+            case UNKNOWN -> fs.type() == Type.XFS ? "norecovery" : null;
+            case NONE, DIRTY, HIBERNATED -> null;
+        });
     }
 
     private String diskRaw() {

@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.vhdxmount.mount.fuse.DiskFileSystem;
-import dev.vhdxmount.mount.os.Shell;
 import dev.vhdxmount.mount.partitions.FileSystem;
 import dev.vhdxmount.mount.partitions.FileSystems;
 import dev.vhdxmount.mount.partitions.Partition;
@@ -15,12 +14,12 @@ import dev.vhdxmount.mount.partitions.PartitionTable;
 import dev.vhdxmount.vhdx.VirtualDisk;
 
 /**
- * What the mount's log says of file systems that need recovery (ext3/ext4 needs_recovery, a btrfs log tree): the
- * kernel refuses them on a read-only loop device with a message that names neither vhdx-mount nor a way out. One line
- * each, with both ways in, for the mountpoint and the files actually served: the untouched view read-only without the
- * last transactions, and the recovered one, a writable loop mount that only a mount with {@code --overlay} can take.
- * XFS is left out: whether its log needs replay is in the log, not in the superblock; NTFS's dirty and hibernated
- * states are in its $Volume and hiberfil.sys, not in the boot sector.
+ * What the mount's log says of file systems that need recovery (ext3/ext4 needs_recovery, a btrfs log tree, an XFS
+ * log that does not end in an unmount record, NTFS marked dirty or hibernated): the kernel refuses the first three on
+ * a read-only loop device, and NTFS drivers refuse the others read-write, with messages that name neither vhdx-mount
+ * nor a way out. One line each, with both ways in, for the mountpoint and the files actually served: the untouched
+ * view read-only without the last transactions, and the recovered one, a writable loop mount that only a mount with
+ * {@code --overlay} can take.
  */
 final class RecoveryAdvice {
     private RecoveryAdvice() {}
@@ -65,15 +64,14 @@ final class RecoveryAdvice {
                 + p.number() + " (" + DiskFileSystem.DISK_FILE + " from byte " + p.start() + ")";
         String untouched = p == null ? forms.get(MountCommands.DISK) : forms.get(partitionFiles
                 ? MountCommands.PARTITION_FILE : MountCommands.DISK_OFFSET);
-        String recovered = p == null || partitionFiles ? forms.get(MountCommands.RECOVERED)
-                : String.join(" ", "mount", "-o", "loop,offset=" + p.start() + ",sizelimit=" + p.length(),
-                        Shell.quote(mountpoint + "/" + DiskFileSystem.DISK_FILE), MountCommands.TARGET);
+        String recovered = commands.recovered(partitionFiles);
         String what = name + ": " + fs.type().id() + ", " + reason.get();
         lines.add(overlay
                 ? what + ": " + recovered + " replays it into the overlay (the image is never written); the untouched"
                         + " view, without the last transactions: " + untouched
-                : what + ", which a read-only device cannot replay: " + untouched + " mounts it without the last"
-                        + " transactions; to replay it, mount the image with " + commands.overlayMount()
-                        + " and then: " + forms.get(MountCommands.RECOVERED));
+                : what + ", which a read-only device cannot " + (fs.type() == FileSystem.Type.NTFS ? "recover"
+                        : "replay") + ": " + untouched + " mounts it without the last transactions; to "
+                        + (fs.type() == FileSystem.Type.NTFS ? "recover" : "replay") + " it, mount the image with "
+                        + commands.overlayMount() + " and then: " + recovered);
     }
 }

@@ -72,7 +72,9 @@ record BootSector(Type type, String serial, String label) {
                 label.equals("NO NAME") ? "" : label));
     }
 
+    /** NTFS's dirty and hibernated states are further in: {@link FileSystem.Recovery#UNKNOWN} until read. */
     FileSystem fileSystem() {
-        return FileSystem.of(type, label, serial);
+        FileSystem fs = FileSystem.of(type, label, serial);
+        return type == Type.NTFS ? fs.withRecovery(FileSystem.Recovery.UNKNOWN) : fs;
     }
 }

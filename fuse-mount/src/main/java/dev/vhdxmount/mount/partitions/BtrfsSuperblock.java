@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
 
+import dev.vhdxmount.mount.partitions.FileSystem.Recovery;
 import dev.vhdxmount.mount.partitions.FileSystem.Type;
 
 /**
@@ -25,7 +26,6 @@ record BtrfsSuperblock(String fsid, String label, long logRoot) {
     }
 
     FileSystem fileSystem() {
-        FileSystem fs = FileSystem.of(Type.BTRFS, label, fsid);
-        return new FileSystem(fs.type(), fs.label(), fs.uuid(), logRoot != 0);
+        return FileSystem.of(Type.BTRFS, label, fsid).withRecovery(logRoot != 0 ? Recovery.LOG_TREE : Recovery.NONE);
     }
 }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Optional;
 
+import dev.vhdxmount.mount.partitions.FileSystem.Recovery;
 import dev.vhdxmount.mount.partitions.FileSystem.Type;
 
 /**
@@ -56,7 +57,6 @@ record ExtSuperblock(int compat, int incompat, int roCompat, String uuid, String
     }
 
     FileSystem fileSystem() {
-        FileSystem fs = FileSystem.of(type(), label, uuid);
-        return new FileSystem(fs.type(), fs.label(), fs.uuid(), needsRecovery());
+        return FileSystem.of(type(), label, uuid).withRecovery(needsRecovery() ? Recovery.JOURNAL : Recovery.NONE);
     }
 }

@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 
+import dev.vhdxmount.mount.partitions.FileSystem.Type;
 import dev.vhdxmount.vhdx.VirtualDisk;
 
 /**
  * Finds the file system or container at the start of a partition (or of a disk without a table) by its signature:
- * ext2/3/4, XFS, btrfs, NTFS, FAT12/16/32, exFAT, an LVM2 physical volume, LUKS, BitLocker, Linux swap.
+ * ext2/3/4, XFS, btrfs, NTFS, FAT12/16/32, exFAT, an LVM2 physical volume, LUKS, BitLocker, Linux swap. Whether it
+ * needs recovery is read from its superblock where that says it (ext3/4, btrfs), and from further in where it does
+ * not: the XFS log's last record, NTFS's $Volume and hiberfil.sys.
  */
 public final class FileSystems {
     /** The bytes read from a partition's start: up to the btrfs superblock at 64 KiB, and swap's 64 KiB page. */
@@ -25,11 +28,18 @@ public final class FileSystems {
         if (start < 0 || available <= 0) {
             return Optional.empty();
         }
+        ByteBuffer head;
         try {
-            return identify(DiskBytes.read(disk, start, (int) Math.min(HEAD, available), "a volume's start"));
+            head = DiskBytes.read(disk, start, (int) Math.min(HEAD, available), "a volume's start");
         } catch (PartitionTableException e) {
             return Optional.empty(); // cannot happen: the range was clamped to the disk
         }
+        Optional<FileSystem> found = identify(head);
+        if (found.isPresent() && found.get().type() == Type.XFS) {
+            XfsSuperblock sb = XfsSuperblock.parse(head).orElseThrow();
+            return Optional.of(found.get().withRecovery(XfsLog.state(disk, start, available, sb)));
+        }
+        return found;
     }
 
     /**

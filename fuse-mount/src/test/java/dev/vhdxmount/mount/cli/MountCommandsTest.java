@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 import dev.vhdxmount.mount.partitions.FileSystem;
+import dev.vhdxmount.mount.partitions.FileSystem.Recovery;
 import dev.vhdxmount.mount.partitions.FileSystem.Type;
 import dev.vhdxmount.mount.partitions.Partition;
 import dev.vhdxmount.mount.partitions.PartitionType;
@@ -17,12 +18,23 @@ class MountCommandsTest {
     private static final Partition P2 = new Partition(2, Partition.Kind.GPT, 1048576, 16777216,
             PartitionType.mbr(0x83), "");
 
-    private static FileSystem fs(Type type, boolean needsRecovery) {
-        return new FileSystem(type, Optional.empty(), Optional.empty(), needsRecovery);
+    /** {@code needsRecovery}: the state each type has when it needs recovery; else clean. */
+    private static MountCommands commands(Type type, boolean needsRecovery, Partition p, int sectorSize) {
+        Recovery state = !needsRecovery ? Recovery.NONE : switch (type) {
+            case BTRFS -> Recovery.LOG_TREE;
+            case XFS -> Recovery.LOG;
+            case NTFS -> Recovery.DIRTY;
+            default -> Recovery.JOURNAL;
+        };
+        return commands(type, state, p, sectorSize);
     }
 
-    private static MountCommands commands(Type type, boolean needsRecovery, Partition p, int sectorSize) {
-        return new MountCommands(fs(type, needsRecovery), p, sectorSize, "MOUNTPOINT");
+    private static MountCommands commands(Type type, Recovery state, Partition p, int sectorSize) {
+        return new MountCommands(fs(type, state), p, sectorSize, "MOUNTPOINT");
+    }
+
+    private static FileSystem fs(Type type, Recovery state) {
+        return new FileSystem(type, Optional.empty(), Optional.empty(), state);
     }
 
     @Test
@@ -64,7 +76,11 @@ class MountCommandsTest {
                 + " --show MOUNTPOINT/disk.raw)\" /mnt/part",
                 commands(Type.EXT3, true, P2, 4096).commands().get("loop_device"));
         assertEquals("mount -o ro,loop,norecovery,offset=1048576,sizelimit=16777216 MOUNTPOINT/disk.raw /mnt/part",
-                commands(Type.XFS, false, P2, 512).commands().get("disk_offset"));
+                commands(Type.XFS, true, P2, 512).commands().get("disk_offset"));
+        assertEquals("mount -o ro,loop,norecovery,offset=1048576,sizelimit=16777216 MOUNTPOINT/disk.raw /mnt/part",
+                commands(Type.XFS, Recovery.UNKNOWN, P2, 512).commands().get("disk_offset"));
+        assertEquals("mount -o ro,loop,offset=1048576,sizelimit=16777216 MOUNTPOINT/disk.raw /mnt/part",
+                commands(Type.XFS, false, P2, 512).commands().get("disk_offset"), "a clean log");
         assertEquals("mount -o ro,loop,rescue=nologreplay MOUNTPOINT/p2.raw /mnt/part",
                 commands(Type.BTRFS, true, P2, 512).commands().get("partition_file"));
         assertEquals("mount -o ro,loop MOUNTPOINT/p2.raw /mnt/part",
@@ -87,10 +103,18 @@ class MountCommandsTest {
         assertEquals("mount -o loop MOUNTPOINT/p2.raw /mnt/part", commands(Type.BTRFS, true, P2, 4096).commands()
                 .get("recovered"), "a partition file needs no sector size");
         assertEquals(null, commands(Type.EXT4, false, P2, 512).commands().get("recovered"));
-        // XFS says nothing of its log in the superblock: both ways, always
-        assertEquals("norecovery: a read-only device cannot replay an XFS log that needs it; to replay it, mount the"
-                + " image with vhdx-mount --overlay --partitions and then: mount -o loop MOUNTPOINT/p2.raw /mnt/part",
-                commands(Type.XFS, false, P2, 512).note().orElseThrow());
+        // an XFS log that was not read: both ways, always; a clean one: neither
+        assertEquals("norecovery: a read-only device cannot replay an XFS log that needs it, and whether this one"
+                + " does was not read; to replay it, mount the image with vhdx-mount --overlay --partitions and then:"
+                + " mount -o loop MOUNTPOINT/p2.raw /mnt/part", commands(Type.XFS, Recovery.UNKNOWN, P2, 512).note()
+                        .orElseThrow());
+        assertEquals(Optional.empty(), commands(Type.XFS, false, P2, 512).note());
+        assertEquals("its log needs recovery (it was not unmounted cleanly), which a read-only device cannot replay:"
+                + " norecovery mounts it without, so the last transactions are missing; the recovered command replays"
+                + " it into a throwaway overlay, on the image mounted with vhdx-mount --overlay --partitions (the"
+                + " image is never written)", commands(Type.XFS, true, P2, 512).note().orElseThrow());
+        assertEquals("mount -o loop MOUNTPOINT/p2.raw /mnt/part", commands(Type.XFS, true, P2, 512).commands()
+                .get("recovered"));
     }
 
     @Test
@@ -121,10 +145,10 @@ class MountCommandsTest {
 
     @Test
     void aMountpointWithASpaceIsQuoted() {
-        assertEquals("mount -o ro,loop '/mnt/my disk/p2.raw' /mnt/part", new MountCommands(fs(Type.NTFS, false), P2,
+        assertEquals("mount -o ro,loop '/mnt/my disk/p2.raw' /mnt/part", new MountCommands(fs(Type.NTFS, Recovery.NONE), P2,
                 512, "/mnt/my disk").commands().get("partition_file"));
         assertEquals("cryptsetup open --readonly '/mnt/my disk/p2.raw' vhdx-p2 && mount -o ro /dev/mapper/vhdx-p2"
-                + " /mnt/part", new MountCommands(fs(Type.LUKS, false), P2, 512, "/mnt/my disk").commands()
+                + " /mnt/part", new MountCommands(fs(Type.LUKS, Recovery.NONE), P2, 512, "/mnt/my disk").commands()
                         .get("partition_file"));
     }
 }

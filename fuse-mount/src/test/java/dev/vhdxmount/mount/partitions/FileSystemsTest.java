@@ -8,6 +8,7 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import dev.vhdxmount.mount.partitions.FileSystem.Recovery;
 import dev.vhdxmount.mount.partitions.FileSystem.Type;
 import dev.vhdxmount.vhdx.testkit.Bin;
 
@@ -58,9 +59,11 @@ class FileSystemsTest {
                 "extents, 64bit, flex_bg");
         assertEquals(Optional.of(fs(Type.EXT4, "rootfs", id)), identify(ext(0, 0x2 | 0x40, 0x3)), "no journal");
         assertEquals(Optional.of(fs(Type.EXT4, "rootfs", id)), identify(ext(0x4, 0x2, 0x3 | 0x8)), "huge_file");
-        assertEquals(Optional.of(new FileSystem(Type.EXT4, Optional.of("rootfs"), Optional.of(id), true)),
+        assertEquals(Optional.of(new FileSystem(Type.EXT4, Optional.of("rootfs"), Optional.of(id),
+                Recovery.JOURNAL)),
                 identify(ext(0x4, 0x2 | 0x4 | 0x40, 0x3)), "needs_recovery");
-        assertEquals(Optional.of(new FileSystem(Type.EXT3, Optional.of("rootfs"), Optional.of(id), true)),
+        assertEquals(Optional.of(new FileSystem(Type.EXT3, Optional.of("rootfs"), Optional.of(id),
+                Recovery.JOURNAL)),
                 identify(ext(0x4, 0x2 | 0x4, 0x3)), "needs_recovery");
         assertEquals(Optional.empty(), identify(ext(0, 0x8, 0)), "an external journal holds no file system");
         byte[] badMagic = ext(0x4, 0x2, 0x3);
@@ -78,7 +81,8 @@ class FileSystemsTest {
         ByteBuffer.wrap(b).putInt(4, 4096);
         uuidBytes(b, 32, ID);
         Bin.ascii(b, 108, "data");
-        assertEquals(Optional.of(fs(Type.XFS, "data", ID.toString())), identify(b));
+        assertEquals(Optional.of(fs(Type.XFS, "data", ID.toString()).withRecovery(Recovery.UNKNOWN)), identify(b),
+                "the log is not in the superblock");
         ByteBuffer.wrap(b).putInt(4, 4095);
         assertEquals(Optional.empty(), identify(b));
     }
@@ -92,7 +96,8 @@ class FileSystemsTest {
         Bin.ascii(b, sb + 0x12b, "pool");
         assertEquals(Optional.of(fs(Type.BTRFS, "pool", ID.toString())), identify(b));
         Bin.u64(b, sb + 0x60, 0x1234000);
-        assertEquals(Optional.of(new FileSystem(Type.BTRFS, Optional.of("pool"), Optional.of(ID.toString()), true)),
+        assertEquals(Optional.of(new FileSystem(Type.BTRFS, Optional.of("pool"), Optional.of(ID.toString()),
+                Recovery.LOG_TREE)),
                 identify(b));
         assertEquals(Optional.empty(), FileSystems.identify(ByteBuffer.wrap(b, 0, 65536 + 0x40).slice()),
                 "a volume too small to hold it");
@@ -114,7 +119,8 @@ class FileSystemsTest {
     void ntfsExfatAndBitlockerByTheirNames() {
         byte[] ntfs = bootSector("NTFS    ");
         Bin.u64(ntfs, 0x48, 0x01d2c3b4a5968778L);
-        assertEquals(Optional.of(fs(Type.NTFS, null, "01D2C3B4A5968778")), identify(ntfs));
+        assertEquals(Optional.of(fs(Type.NTFS, null, "01D2C3B4A5968778").withRecovery(Recovery.UNKNOWN)),
+                identify(ntfs), "$Volume and hiberfil.sys are not in the boot sector");
         byte[] exfat = bootSector("EXFAT   ");
         Bin.u32(exfat, 0x64, 0x1a2b3c4dL);
         assertEquals(Optional.of(fs(Type.EXFAT, null, "1A2B-3C4D")), identify(exfat));
