@@ -70,6 +70,7 @@ packages=(
   gcc libfuse3-dev                       # tests: the libfuse 3 struct layouts checked against the C headers
   util-linux fdisk e2fsprogs             # losetup, sfdisk/fdisk, mkfs.ext4 for examples and tests
   dosfstools                             # tests: mkfs.vfat, the FAT partitions vhdx-info reports
+  xfsprogs                               # tests: mkfs.xfs, xfs_io, xfs_repair: an XFS whose log needs replay
   qemu-utils                             # qemu-img: the oracle and the image maker in tests
   libvhdi-utils                          # vhdimount: the peer used in cross-checks and benchmarks
   strace                                 # tests: which files a run opens and which bytes it reads

@@ -29,7 +29,7 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  * written into it reads back until unmount and is gone after a remount; the image (and a chain's parent) keeps its
  * bytes and times and is held open read-only only; the same through a differencing chain and a dirty-log image; a
  * write past {@code --overlay-max} is ENOSPC with one warning; and the overlay file, unlinked when made, leaves nothing
- * in its folder at any time, after unmount, SIGTERM or SIGKILL alike.
+ * in its folder at any time, after unmount, SIGTERM or SIGKILL alike. An XFS whose log needs replay, the same way.
  */
 @Timeout(300)
 class OverlayIT extends MountTest {
@@ -81,10 +81,14 @@ class OverlayIT extends MountTest {
         }
     }
 
-    /** How many times the kernel has refused a read-only ext4 for want of recovery, so far. */
-    private static int recoveryRefusals() {
-        return Integer.parseInt(MountIt.shOk("dmesg | grep -c 'recovery required on readonly filesystem' || true")
-                .trim());
+    /** The kernel's words when it refuses a read-only ext4 for want of recovery. */
+    private static final String EXT4_REFUSAL = "recovery required on readonly filesystem";
+    /** The kernel's words when it refuses a read-only XFS whose log needs replay. */
+    private static final String XFS_REFUSAL = "recovery required on read-only device";
+
+    /** How many times the kernel has said {@code refusal}, so far. */
+    private static int recoveryRefusals(String refusal) {
+        return Integer.parseInt(MountIt.shOk("dmesg | grep -c '" + refusal + "' || true").trim());
     }
 
     /** The serving process's descriptors of its overlay file: there, and unlinked. */
@@ -111,11 +115,15 @@ class OverlayIT extends MountTest {
      * partition, and every byte of the file is the same through disk.raw at {@code offset}.
      */
     private void recoverWriteAndReadBack(Path file, long offset) throws Exception {
+        recoverWriteAndReadBack(file, offset, EXT4_REFUSAL);
+    }
+
+    private void recoverWriteAndReadBack(Path file, long offset, String refusal) throws Exception {
         Path part = Files.createDirectories(dir.resolve("part"));
-        int refusedBefore = recoveryRefusals();
+        int refusedBefore = recoveryRefusals(refusal);
         MountIt.Result ro = MountIt.sh("mount -o ro,loop '" + file + "' '" + part + "'");
         assertNotEquals(0, ro.exitCode(), "a read-only loop mount of a journal that needs recovery: " + ro.stdout());
-        assertTrue(recoveryRefusals() > refusedBefore, "the kernel said why: " + ro.stderr());
+        assertTrue(recoveryRefusals(refusal) > refusedBefore, "the kernel said why: " + ro.stderr());
 
         if (offset >= 0) {
             // disk.raw's range read before the writes through the partition file: any page cache of it is stale after
@@ -185,6 +193,69 @@ class OverlayIT extends MountTest {
         MountIt.awaitGone(mnt);
         assertEquals(List.of(), entries(folder));
         remountFindsNothingWritten(libfuse, image, "p1.raw", "--partitions");
+        assertEquals(before, NeverWritesIT.FileState.of(image), "the image: same bytes, same times");
+    }
+
+    /**
+     * An XFS shut down by force after its last writes (xfs_io's shutdown, as a crash leaves it: the log holds them, the
+     * blocks in place do not), whose log xfs_repair says needs replay, in partition 1 of a GPT disk: vhdx-info and the
+     * mount's log name it and both ways in; the kernel refuses it read-only; {@code norecovery} shows the untouched
+     * view without the last files; with {@code --overlay} the log replays and they are there. A clean XFS (mkfs,
+     * written, unmounted) gets plain {@code ro,loop}.
+     */
+    @ParameterizedTest(name = "libfuse {0}")
+    @ValueSource(strings = {"3", "2"})
+    void aDirtyXfsIsNamedAndRecoveredThroughTheOverlay(String libfuse) throws Exception {
+        MountIt.shOk("cd '" + dir + "'\n"
+                + "truncate -s 300M xfs.img && mkfs.xfs -q -f xfs.img && mkdir -p live\n"
+                + "mount -o loop xfs.img live && echo before > live/before.txt && umount live\n"
+                + "cp --sparse=always xfs.img clean.img\n"
+                + "mount -o loop xfs.img live\n"
+                + "status=0\n"
+                + "{ mkdir live/dir\n"
+                + LAST_WRITTEN.stream().map(f -> "  printf '%s' '" + f + "' > 'live/" + f + "'\n")
+                        .reduce("", String::concat)
+                + "  sync && xfs_io -x -c 'shutdown -f' live; } || status=$?\n"
+                + "umount live; exit $status\n");
+        assertNotEquals(0, MountIt.sh("xfs_repair -n '" + dir.resolve("xfs.img") + "'").exitCode(),
+                "xfs_repair: the log needs replay");
+        MountIt.shOk("xfs_repair -n '" + dir.resolve("clean.img") + "'");
+        Map<String, Path> images = new java.util.LinkedHashMap<>();
+        for (String name : List.of("xfs", "clean")) {
+            MountIt.shOk("cd '" + dir + "'\n"
+                    + "truncate -s 302M gpt.raw\n"
+                    + "printf 'label: gpt\\nstart=2048, size=614400, type=L\\n' | sfdisk -q gpt.raw\n"
+                    + "dd if=" + name + ".img of=gpt.raw bs=1M seek=1 conv=notrunc,sparse status=none\n"
+                    + "qemu-img convert -f raw -O vhdx -o subformat=dynamic gpt.raw " + name + ".vhdx && rm gpt.raw\n");
+            images.put(name, dir.resolve(name + ".vhdx"));
+        }
+        Path image = images.get("xfs");
+        String info = MountIt.cli("vhdx-info", image.toString()).expect(ExitCode.OK).stdout();
+        assertTrue(info.contains("needs recovery: true") && info.contains("norecovery"), info);
+        assertTrue(info.contains("its log needs recovery (it was not unmounted cleanly)"), info);
+        String cleanInfo = MountIt.cli("vhdx-info", images.get("clean").toString()).expect(ExitCode.OK).stdout();
+        assertTrue(cleanInfo.contains("needs recovery: false") && !cleanInfo.contains("norecovery"), cleanInfo);
+        assertTrue(cleanInfo.contains("mount -o ro,loop MOUNTPOINT/p1.raw /mnt/part"), cleanInfo);
+
+        NeverWritesIT.FileState before = NeverWritesIT.FileState.of(image);
+        Path part = Files.createDirectories(dir.resolve("part"));
+        MountIt.cli("--libfuse", libfuse, "--partitions", image.toString(), mnt.toString()).expect(ExitCode.OK);
+        String untouched = MountIt.shOk("mount -o ro,loop,norecovery '" + mnt.resolve("p1.raw") + "' '" + part
+                + "'\nstatus=0; ls '" + part + "' || status=$?\numount '" + part + "'; exit $status");
+        assertTrue(untouched.contains("before.txt") && !untouched.contains("last-1.txt"), "the untouched view: "
+                + untouched);
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+
+        Path log = dir.resolve("mount.log");
+        MountIt.cli("--libfuse", libfuse, "--overlay=" + overlayFolder(), "--partitions", "--log-file",
+                log.toString(), image.toString(), mnt.toString()).expect(ExitCode.OK);
+        String logged = Files.readString(log);
+        assertTrue(logged.contains("p1.raw: xfs, its log needs recovery (it was not unmounted cleanly): mount -o loop "
+                + mnt.resolve("p1.raw") + " /mnt/part replays it into the overlay"), "the log names it: " + logged);
+        recoverWriteAndReadBack(mnt.resolve("p1.raw"), MIB, XFS_REFUSAL);
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
         assertEquals(before, NeverWritesIT.FileState.of(image), "the image: same bytes, same times");
     }
 

@@ -37,7 +37,11 @@ public final class FileSystems {
         Optional<FileSystem> found = identify(head);
         if (found.isPresent() && found.get().type() == Type.XFS) {
             XfsSuperblock sb = XfsSuperblock.parse(head).orElseThrow();
-            return Optional.of(found.get().withRecovery(XfsLog.state(disk, start, available, sb)));
+            try {
+                return Optional.of(found.get().withRecovery(XfsLog.state(disk, start, available, sb)));
+            } catch (IOException e) {
+                return found; // the log unreadable: what the file system is still holds, its state stays unknown
+            }
         }
         return found;
     }

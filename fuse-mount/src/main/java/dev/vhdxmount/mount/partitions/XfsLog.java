@@ -38,7 +38,7 @@ final class XfsLog {
         this.blocks = blocks;
     }
 
-    /** The state of the log of {@code sb}, the file system at {@code fsStart} of {@code disk}, {@code fsLength} long. */
+    /** The state of the log of {@code sb}, the file system at {@code fsStart} of {@code disk}, fsLength long. */
     static Recovery state(VirtualDisk disk, long fsStart, long fsLength, XfsSuperblock sb) throws IOException {
         if (sb.logStart() <= 0 || sb.agBlockLog() > 31 || sb.logBlocks() == 0) {
             return Recovery.UNKNOWN; // an external log: not on this disk
