@@ -39,6 +39,9 @@ public final class FileSystems {
             XfsSuperblock sb = XfsSuperblock.parse(head).orElseThrow();
             return Optional.of(found.get().withRecovery(XfsLog.state(disk, start, available, sb)));
         }
+        if (found.isPresent() && found.get().type() == Type.NTFS) {
+            return Optional.of(found.get().withRecovery(NtfsVolume.state(disk, start, available, head)));
+        }
         return found;
     }
 
