@@ -34,7 +34,7 @@ class NtfsVolumeTest {
     private static final short USN = 0x0102;
 
     /** A volume under construction: its bytes, and the choices each test varies. */
-    private static final class Volume {
+    static final class Volume {
         final byte[] bytes = new byte[VOLUME];
         int recordSize = 1024;
         int volumeFlags;
@@ -283,7 +283,7 @@ class NtfsVolumeTest {
         return NtfsVolume.state(disk, 0, length, boot);
     }
 
-    private static Volume volume() {
+    static Volume volume() {
         return new Volume();
     }
 
