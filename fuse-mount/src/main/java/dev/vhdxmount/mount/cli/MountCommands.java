@@ -149,6 +149,26 @@ final class MountCommands {
         });
     }
 
+    /**
+     * How the mount's log words the two ways in ({@link RecoveryAdvice}): what stands in the way, what the untouched
+     * view lacks, and what the recovered one does. NTFS's differ from a journal's: ntfs3 replays a dirty volume's
+     * $LogFile, but nothing outside Windows restores a hibernated session; ntfs-3g's remove_hiberfile drops it.
+     */
+    record Wording(String obstacle, String untouchedView, String action, String effect) {}
+
+    Wording wording() {
+        return switch (fs.recovery()) {
+            case DIRTY -> new Wording("whose $LogFile a read-only device cannot replay",
+                    "as it is on disk, without what its $LogFile holds", "to replay the $LogFile",
+                    "replays its $LogFile into the overlay");
+            case HIBERNATED -> new Wording("which ntfs-3g refuses read-write", "as Windows left it on disk",
+                    "to make it writable, losing the hibernated session",
+                    "deletes hiberfil.sys in the overlay and mounts it writable, losing the hibernated session");
+            default -> new Wording("which a read-only device cannot replay", "without the last transactions",
+                    "to replay it", "replays it into the overlay");
+        };
+    }
+
     /** The vhdx-mount options that serve this file system writable, by the file the commands name. */
     String overlayMount() {
         return "vhdx-mount --overlay" + (partition == null ? "" : " --partitions");

@@ -66,12 +66,12 @@ final class RecoveryAdvice {
                 ? MountCommands.PARTITION_FILE : MountCommands.DISK_OFFSET);
         String recovered = commands.recovered(partitionFiles);
         String what = name + ": " + fs.type().id() + ", " + reason.get();
+        MountCommands.Wording words = commands.wording();
         lines.add(overlay
-                ? what + ": " + recovered + " replays it into the overlay (the image is never written); the untouched"
-                        + " view, without the last transactions: " + untouched
-                : what + ", which a read-only device cannot " + (fs.type() == FileSystem.Type.NTFS ? "recover"
-                        : "replay") + ": " + untouched + " mounts it without the last transactions; to "
-                        + (fs.type() == FileSystem.Type.NTFS ? "recover" : "replay") + " it, mount the image with "
-                        + commands.overlayMount() + " and then: " + recovered);
+                ? what + ": " + recovered + " " + words.effect() + " (the image is never written); the untouched"
+                        + " view, " + words.untouchedView() + ": " + untouched
+                : what + ", " + words.obstacle() + ": " + untouched + " mounts it " + words.untouchedView() + "; "
+                        + words.action() + ", mount the image with " + commands.overlayMount() + " and then: "
+                        + recovered);
     }
 }

@@ -43,6 +43,9 @@ public final class FileSystems {
                 return found; // the log unreadable: what the file system is still holds, its state stays unknown
             }
         }
+        if (found.isPresent() && found.get().type() == Type.NTFS) {
+            return Optional.of(found.get().withRecovery(NtfsVolume.state(disk, start, available, head)));
+        }
         return found;
     }
 

@@ -7,7 +7,9 @@
  * <p>One on-disk structure, one immutable record with a pure {@code parse}: {@link dev.vhdxmount.mount.partitions.Mbr}
  * (an MBR or an EBR), {@link dev.vhdxmount.mount.partitions.GptHeader}, {@link dev.vhdxmount.mount.partitions
  * .GptEntry}, and for file systems {@code ExtSuperblock}, {@code XfsSuperblock}, {@code BtrfsSuperblock},
- * {@code BootSector} (FAT, NTFS, exFAT, BitLocker), {@code LuksHeader}, {@code LvmLabel}, {@code SwapHeader}. Every
+ * {@code BootSector} (FAT, NTFS, exFAT, BitLocker), {@code LuksHeader}, {@code LvmLabel}, {@code SwapHeader}; for
+ * whether one needs recovery, {@code XfsLog}, and {@code NtfsVolume} over NTFS's own ({@code NtfsBootSector},
+ * {@code MultiSectorRecord}, {@code NtfsAttribute}, {@code NtfsRunlist}, {@code NtfsIndexEntry}). Every
  * count and offset read from the disk is bounded before it is used: a damaged table is a warning and no partitions,
  * never an exception and never a partition that reaches past the disk.
  */

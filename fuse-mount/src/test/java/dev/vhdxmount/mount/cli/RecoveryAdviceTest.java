@@ -9,6 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.vhdxmount.mount.partitions.NtfsVolumes;
 import dev.vhdxmount.vhdx.VirtualDisk;
 
 /**
@@ -102,5 +103,48 @@ class RecoveryAdviceTest {
                 RecoveryAdvice.lines(disk(bytes), "/mnt/v", false, true));
         ext4(bytes, 0, false);
         assertEquals(List.of(), RecoveryAdvice.lines(disk(bytes), "/mnt/v", false, false));
+    }
+
+    @Test
+    void dirtyAndHibernatedNtfsGetTheirOwnWords() {
+        ByteBuffer bytes = ByteBuffer.allocate(4 * MIB).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 2; i++) {
+            int entry = 446 + 16 * i;
+            bytes.put(entry + 4, (byte) 0x07);
+            bytes.putInt(entry + 8, (i + 1) * MIB / 512);
+            bytes.putInt(entry + 12, MIB / 512);
+        }
+        bytes.put(510, (byte) 0x55).put(511, (byte) 0xaa);
+        bytes.put(MIB, NtfsVolumes.volume(true, false));
+        bytes.put(2 * MIB, NtfsVolumes.volume(true, true));
+        VirtualDisk disk = disk(bytes);
+        String dirty = "p1.raw: ntfs, marked dirty (Windows did not unmount it cleanly)";
+        String hibernated = "p2.raw: ntfs, hibernated (hiberfil.sys: Windows hibernated or shut down with Fast"
+                + " Startup)";
+        assertEquals(List.of(dirty + ", whose $LogFile a read-only device cannot replay: mount -o ro,loop"
+                + " /mnt/v/p1.raw /mnt/part mounts it as it is on disk, without what its $LogFile holds; to replay the"
+                + " $LogFile, mount the image with vhdx-mount --overlay --partitions and then: mount -t ntfs3 -o"
+                + " loop,force /mnt/v/p1.raw /mnt/part",
+                hibernated + ", which ntfs-3g refuses read-write: mount -o ro,loop /mnt/v/p2.raw /mnt/part mounts it"
+                + " as Windows left it on disk; to make it writable, losing the hibernated session, mount the image"
+                + " with vhdx-mount --overlay --partitions and then: mount -t ntfs-3g -o loop,remove_hiberfile"
+                + " /mnt/v/p2.raw /mnt/part"), RecoveryAdvice.lines(disk, "/mnt/v", true, false),
+                "dirty and hibernated both: hibernated, the stronger");
+        assertEquals(List.of(dirty + ": mount -t ntfs3 -o loop,force /mnt/v/p1.raw /mnt/part replays its $LogFile"
+                + " into the overlay (the image is never written); the untouched view, as it is on disk, without what"
+                + " its $LogFile holds: mount -o ro,loop /mnt/v/p1.raw /mnt/part",
+                hibernated + ": mount -t ntfs-3g -o loop,remove_hiberfile /mnt/v/p2.raw /mnt/part deletes hiberfil.sys"
+                + " in the overlay and mounts it writable, losing the hibernated session (the image is never written);"
+                + " the untouched view, as Windows left it on disk: mount -o ro,loop /mnt/v/p2.raw /mnt/part"),
+                RecoveryAdvice.lines(disk, "/mnt/v", true, true));
+        assertEquals("partition 2 (disk.raw from byte 2097152): ntfs, hibernated (hiberfil.sys: Windows hibernated or"
+                + " shut down with Fast Startup): mount -t ntfs-3g -o loop,remove_hiberfile,offset=2097152,"
+                + "sizelimit=1048576 /mnt/v/disk.raw /mnt/part deletes hiberfil.sys in the overlay and mounts it"
+                + " writable, losing the hibernated session (the image is never written); the untouched view, as"
+                + " Windows left it on disk: mount -o ro,loop,offset=2097152,sizelimit=1048576 /mnt/v/disk.raw"
+                + " /mnt/part", RecoveryAdvice.lines(disk, "/mnt/v", false, true).get(1), "without --partitions");
+        bytes.put(MIB, NtfsVolumes.volume(false, false));
+        bytes.put(2 * MIB, NtfsVolumes.volume(false, false));
+        assertEquals(List.of(), RecoveryAdvice.lines(disk, "/mnt/v", true, true), "clean NTFS: no advice");
     }
 }
