@@ -69,7 +69,7 @@ packages=(
   fuse3 "$libfuse2"                      # FUSE: fusermount, libfuse 3 (the default binding), libfuse 2 (jnr-fuse)
   gcc libfuse3-dev                       # tests: the libfuse 3 struct layouts checked against the C headers
   util-linux fdisk e2fsprogs             # losetup, sfdisk/fdisk, mkfs.ext4 for examples and tests
-  ntfs-3g xfsprogs                       # tests: mkntfs, ntfsinfo, ntfs-3g (NTFS dirty, hibernated), mkfs.xfs
+  ntfs-3g                                # tests: mkntfs, ntfsinfo, ntfs-3g: NTFS marked dirty or hibernated
   dosfstools                             # tests: mkfs.vfat, the FAT partitions vhdx-info reports
   xfsprogs                               # tests: mkfs.xfs, xfs_io, xfs_repair: an XFS whose log needs replay
   qemu-utils                             # qemu-img: the oracle and the image maker in tests

@@ -29,7 +29,7 @@ import dev.vhdxmount.vhdx.testkit.VhdxBuilder;
  * written into it reads back until unmount and is gone after a remount; the image (and a chain's parent) keeps its
  * bytes and times and is held open read-only only; the same through a differencing chain and a dirty-log image; a
  * write past {@code --overlay-max} is ENOSPC with one warning; and the overlay file, unlinked when made, leaves nothing
- * in its folder at any time, after unmount, SIGTERM or SIGKILL alike. An XFS whose log needs replay, the same way.
+ * in its folder at any time, after unmount, SIGTERM or SIGKILL alike. An XFS whose log needs replay, the same way; an NTFS left hibernated made writable by the command the log gives.
  */
 @Timeout(300)
 class OverlayIT extends MountTest {
@@ -254,6 +254,54 @@ class OverlayIT extends MountTest {
         assertTrue(logged.contains("p1.raw: xfs, its log needs recovery (it was not unmounted cleanly): mount -o loop "
                 + mnt.resolve("p1.raw") + " /mnt/part replays it into the overlay"), "the log names it: " + logged);
         recoverWriteAndReadBack(mnt.resolve("p1.raw"), MIB, XFS_REFUSAL);
+        MountIt.shOk("fusermount -u '" + mnt + "'");
+        MountIt.awaitGone(mnt);
+        assertEquals(before, NeverWritesIT.FileState.of(image), "the image: same bytes, same times");
+    }
+
+    /**
+     * An NTFS that Windows left hibernated (a hiberfil.sys that begins "HIBR", written through ntfs-3g) in partition 1:
+     * the mount's log names it with both ways in, and both work as the log says: ntfs-3g mounts the untouched view
+     * read-only, and on the overlay the recovered command ({@code remove_hiberfile}) mounts it writable, hiberfil.sys
+     * gone and a new file written; the image keeps its bytes and times.
+     */
+    @ParameterizedTest(name = "libfuse {0}")
+    @ValueSource(strings = {"3", "2"})
+    void aHibernatedNtfsIsMadeWritableThroughTheOverlayOnly(String libfuse) throws Exception {
+        MountIt.shOk("cd '" + dir + "'\n"
+                + "truncate -s 32M ntfs.img && mkntfs -Q -F ntfs.img >/dev/null && mkdir -p live\n"
+                + "ntfs-3g ntfs.img live\n"
+                + "status=0\n"
+                + "{ printf 'before' > live/before.txt && { printf 'HIBR'; head -c 8188 /dev/zero; } > live/hiberfil.sys;"
+                + " } || status=$?\n"
+                + "umount live; [ $status = 0 ] || exit $status\n"
+                + "truncate -s 34M gpt.raw\n"
+                + "printf 'label: gpt\\nstart=2048, size=65536, type=L\\n' | sfdisk -q gpt.raw\n"
+                + "dd if=ntfs.img of=gpt.raw bs=1M seek=1 conv=notrunc,sparse status=none\n"
+                + "qemu-img convert -f raw -O vhdx -o subformat=dynamic gpt.raw ntfs.vhdx && rm gpt.raw\n");
+        Path image = dir.resolve("ntfs.vhdx");
+        NeverWritesIT.FileState before = NeverWritesIT.FileState.of(image);
+        Path log = dir.resolve("mount.log");
+        MountIt.cli("--libfuse", libfuse, "--overlay=" + overlayFolder(), "--partitions", "--log-file",
+                log.toString(), image.toString(), mnt.toString()).expect(ExitCode.OK);
+        String p1 = mnt.resolve("p1.raw").toString();
+        String recovered = "mount -t ntfs-3g -o loop,remove_hiberfile " + p1 + " /mnt/part";
+        String untouched = "mount -o ro,loop " + p1 + " /mnt/part";
+        String logged = Files.readString(log);
+        assertTrue(logged.contains("p1.raw: ntfs, hibernated") && logged.contains(recovered)
+                && logged.contains(untouched), "the log names it and both ways in: " + logged);
+
+        Path part = Files.createDirectories(dir.resolve("part"));
+        String options = "awk -v m='" + part + "' '$2 == m { split($4, o, \",\"); print o[1] }' /proc/mounts";
+        String view = MountIt.shOk(untouched.replace("/mnt/part", "'" + part + "'") + "\n"
+                + "status=0; { " + options + " && ls '" + part + "'; } || status=$?\numount '" + part + "'; exit $status");
+        assertTrue(view.startsWith("ro\n") && view.contains("hiberfil.sys") && view.contains("before.txt"), view);
+        String writable = MountIt.shOk(recovered.replace("/mnt/part", "'" + part + "'") + "\n"
+                + "status=0; { " + options + " && printf 'written' > '" + part + "/written.txt' && ls '" + part
+                + "' && cat '" + part + "/before.txt'; } || status=$?\numount '" + part + "'; exit $status");
+        assertTrue(writable.startsWith("rw\n") && !writable.contains("hiberfil.sys")
+                && writable.contains("written.txt") && writable.endsWith("before"), "writable, the session dropped: "
+                + writable);
         MountIt.shOk("fusermount -u '" + mnt + "'");
         MountIt.awaitGone(mnt);
         assertEquals(before, NeverWritesIT.FileState.of(image), "the image: same bytes, same times");

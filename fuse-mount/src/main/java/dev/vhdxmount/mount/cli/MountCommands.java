@@ -171,7 +171,12 @@ final class MountCommands {
 
     /** The vhdx-mount options that serve this file system writable, by the file the commands name. */
     String overlayMount() {
-        return "vhdx-mount --overlay" + (partition == null ? "" : " --partitions");
+        return overlayMount(true);
+    }
+
+    /** The same for {@link #recovered}({@code partitionFile}): --partitions only where it names the partition file. */
+    String overlayMount(boolean partitionFile) {
+        return "vhdx-mount --overlay" + (partition != null && partitionFile ? " --partitions" : "");
     }
 
     /**

@@ -71,7 +71,8 @@ final class RecoveryAdvice {
                 ? what + ": " + recovered + " " + words.effect() + " (the image is never written); the untouched"
                         + " view, " + words.untouchedView() + ": " + untouched
                 : what + ", " + words.obstacle() + ": " + untouched + " mounts it " + words.untouchedView() + "; "
-                        + words.action() + ", mount the image with " + commands.overlayMount() + " and then: "
+                        + words.action() + ", mount the image with " + commands.overlayMount(partitionFiles)
+                        + " and then: "
                         + recovered);
     }
 }

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 
-import dev.vhdxmount.mount.partitions.FileSystem.Type;
+import dev.vhdxmount.mount.partitions.FileSystem.Recovery;
 import dev.vhdxmount.vhdx.VirtualDisk;
 
 /**
@@ -35,18 +35,19 @@ public final class FileSystems {
             return Optional.empty(); // cannot happen: the range was clamped to the disk
         }
         Optional<FileSystem> found = identify(head);
-        if (found.isPresent() && found.get().type() == Type.XFS) {
-            XfsSuperblock sb = XfsSuperblock.parse(head).orElseThrow();
-            try {
-                return Optional.of(found.get().withRecovery(XfsLog.state(disk, start, available, sb)));
-            } catch (IOException e) {
-                return found; // the log unreadable: what the file system is still holds, its state stays unknown
-            }
+        if (found.isEmpty() || found.get().recovery() != Recovery.UNKNOWN) {
+            return found;
         }
-        if (found.isPresent() && found.get().type() == Type.NTFS) {
-            return Optional.of(found.get().withRecovery(NtfsVolume.state(disk, start, available, head)));
+        try {
+            Recovery state = switch (found.get().type()) {
+                case XFS -> XfsLog.state(disk, start, available, XfsSuperblock.parse(head).orElseThrow());
+                case NTFS -> NtfsVolume.state(disk, start, available, head);
+                default -> Recovery.UNKNOWN;
+            };
+            return Optional.of(found.get().withRecovery(state));
+        } catch (IOException e) {
+            return found; // unreadable further in: what the file system is still holds, its state stays unknown
         }
-        return found;
     }
 
     /**

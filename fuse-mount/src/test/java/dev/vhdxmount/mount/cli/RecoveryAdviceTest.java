@@ -91,6 +91,12 @@ class RecoveryAdviceTest {
                 + " replays it into the overlay (the image is never written); the untouched view, without the last"
                 + " transactions: mount -o ro,loop,noload,offset=2097152,sizelimit=1048576 /mnt/v/disk.raw /mnt/part"),
                 RecoveryAdvice.lines(disk, "/mnt/v", false, true), "without --partitions: by offset");
+        assertEquals(List.of("partition 2 (disk.raw from byte 2097152): ext4, its journal needs recovery"
+                + " (needs_recovery), which a read-only device cannot replay: mount -o"
+                + " ro,loop,noload,offset=2097152,sizelimit=1048576 /mnt/v/disk.raw /mnt/part mounts it without the"
+                + " last transactions; to replay it, mount the image with vhdx-mount --overlay and then: mount -o"
+                + " loop,offset=2097152,sizelimit=1048576 /mnt/v/disk.raw /mnt/part"),
+                RecoveryAdvice.lines(disk, "/mnt/v", false, false), "by offset: --partitions is not needed");
     }
 
     @Test
