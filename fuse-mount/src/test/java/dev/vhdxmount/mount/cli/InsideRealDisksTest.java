@@ -1,15 +1,15 @@
 package dev.vhdxmount.mount.cli;
 
 import static dev.vhdxmount.vhdx.testkit.Sizes.MIB;
+import static dev.vhdxmount.mount.cli.InfoRuns.map;
+import static dev.vhdxmount.mount.cli.InfoRuns.table;
+import static dev.vhdxmount.mount.cli.InfoRuns.vhdx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -263,11 +263,6 @@ class InsideRealDisksTest {
 
     // ------------------------------------------------------------------ helpers
 
-    /** Converts {@code name}.raw to a dynamic {@code name}.vhdx with qemu-img. */
-    private static String vhdx(String name) {
-        return "qemu-img convert -f raw -O vhdx -o subformat=dynamic " + name + ".raw " + name + ".vhdx\n";
-    }
-
     /** Runs a bash script in the test's folder; it must succeed. */
     private String sh(String script) throws Exception {
         Tools.Result r = Tools.run(List.of("bash", "-c", "set -euo pipefail\ncd '" + dir + "'\n" + script), 120);
@@ -294,27 +289,6 @@ class InsideRealDisksTest {
         }
     }
 
-    /** vhdx-info with these arguments (the image relative to the test's folder), run in this JVM: its stdout. */
-    private String info(String... args) {
-        String[] full = args.clone();
-        full[full.length - 1] = dir.resolve(full[full.length - 1]).toString();
-        PrintStream saved = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        int status;
-        try {
-            status = InfoCommand.run(full);
-        } finally {
-            System.setOut(saved);
-        }
-        assertEquals(ExitCode.OK, status, bytes.toString(StandardCharsets.UTF_8));
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static Map<String, Object> table(String json) throws IOException {
-        return map(JSON.std.mapFrom(json).get("partition_table"));
-    }
-
     private static List<Map<String, Object>> partitions(Map<String, Object> table) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Object o : (List<?>) table.get("partitions")) {
@@ -323,12 +297,11 @@ class InsideRealDisksTest {
         return out;
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) {
-        return (Map<String, Object>) o;
-    }
-
     private static long number(Map<String, Object> m, String key) {
         return ((Number) m.get(key)).longValue();
+    }
+
+    private String info(String... args) {
+        return InfoRuns.info(dir, args);
     }
 }

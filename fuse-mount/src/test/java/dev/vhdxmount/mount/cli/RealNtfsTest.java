@@ -1,12 +1,13 @@
 package dev.vhdxmount.mount.cli;
 
+import static dev.vhdxmount.mount.cli.InfoRuns.map;
+import static dev.vhdxmount.mount.cli.InfoRuns.table;
+import static dev.vhdxmount.mount.cli.InfoRuns.vhdx;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -21,8 +22,6 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import com.fasterxml.jackson.jr.ob.JSON;
 
 import dev.vhdxmount.vhdx.testkit.Tools;
 
@@ -186,10 +185,6 @@ class RealNtfsTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private static String vhdx(String name) {
-        return "qemu-img convert -f raw -O vhdx -o subformat=dynamic " + name + ".raw " + name + ".vhdx\n";
-    }
-
     /** Runs a bash script in the test's folder; it must succeed, and leaves nothing mounted however it ends. */
     private String sh(String script) throws Exception {
         Tools.Result r = Tools.run(List.of("bash", "-c", "set -euo pipefail\ncd '" + dir + "'\n"
@@ -202,29 +197,7 @@ class RealNtfsTest {
         return Files.readString(dir.resolve(file));
     }
 
-    /** vhdx-info with these arguments (the image relative to the test's folder), run in this JVM: its stdout. */
     private String info(String... args) {
-        String[] full = args.clone();
-        full[full.length - 1] = dir.resolve(full[full.length - 1]).toString();
-        PrintStream saved = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        int status;
-        try {
-            status = InfoCommand.run(full);
-        } finally {
-            System.setOut(saved);
-        }
-        assertEquals(ExitCode.OK, status, bytes.toString(StandardCharsets.UTF_8));
-        return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static Map<String, Object> table(String json) throws IOException {
-        return map(JSON.std.mapFrom(json).get("partition_table"));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) {
-        return (Map<String, Object>) o;
+        return InfoRuns.info(dir, args);
     }
 }
