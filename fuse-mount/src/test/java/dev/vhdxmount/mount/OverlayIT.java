@@ -61,13 +61,22 @@ class OverlayIT extends MountTest {
     }
 
     /** A GPT disk whose partition 1 (1 MiB on, 32 MiB) is the dirty ext4, as qemu-img's dynamic VHDX. */
-    private Path gptDisk(DirtyExt4 ext4) {
+    private Path gptDisk(DirtyExt4 ext4) throws IOException {
+        return gptDisk(ext4.dirty(), 40, "disk");
+    }
+
+    /**
+     * A GPT disk of {@code diskMib} MiB whose partition 1, from 1 MiB on, is the file system image {@code volume} (its
+     * size), as qemu-img's dynamic VHDX {@code name}.vhdx in the test's folder.
+     */
+    private Path gptDisk(Path volume, int diskMib, String name) throws IOException {
         MountIt.shOk("cd '" + dir + "'\n"
-                + "truncate -s 40M gpt.raw\n"
-                + "printf 'label: gpt\\nstart=2048, size=65536, type=L\\n' | sfdisk -q gpt.raw\n"
-                + "dd if='" + ext4.dirty() + "' of=gpt.raw bs=1M seek=1 conv=notrunc,sparse status=none\n"
-                + "qemu-img convert -f raw -O vhdx -o subformat=dynamic gpt.raw disk.vhdx && rm gpt.raw\n");
-        return dir.resolve("disk.vhdx");
+                + "truncate -s " + diskMib + "M gpt.raw\n"
+                + "printf 'label: gpt\\nstart=2048, size=" + Files.size(volume) / 512 + ", type=L\\n' | sfdisk -q"
+                + " gpt.raw\n"
+                + "dd if='" + volume + "' of=gpt.raw bs=1M seek=1 conv=notrunc,sparse status=none\n"
+                + "qemu-img convert -f raw -O vhdx -o subformat=dynamic gpt.raw '" + name + ".vhdx' && rm gpt.raw\n");
+        return dir.resolve(name + ".vhdx");
     }
 
     /** The overlay's own folder, which must stay empty: the file is unlinked as soon as it is made. */
@@ -86,9 +95,30 @@ class OverlayIT extends MountTest {
     /** The kernel's words when it refuses a read-only XFS whose log needs replay. */
     private static final String XFS_REFUSAL = "recovery required on read-only device";
 
-    /** How many times the kernel has said {@code refusal}, so far. */
-    private static int recoveryRefusals(String refusal) {
-        return Integer.parseInt(MountIt.shOk("dmesg | grep -c '" + refusal + "' || true").trim());
+    /** The kernel log's clock: the time stamp of its last line, in seconds since boot (0 if it is empty). */
+    private static double kernelLogClock() {
+        String last = MountIt.shOk("dmesg | tail -n 1");
+        return kernelTime(last);
+    }
+
+    /**
+     * Whether the kernel has said {@code refusal} after {@code since} (its log's clock). Lines are told by their time
+     * stamps, not counted: once the ring buffer is full, an old line drops out for every new one.
+     */
+    private static boolean kernelSaidSince(String refusal, double since) {
+        for (String line : MountIt.shOk("dmesg").split("\n")) {
+            if (line.contains(refusal) && kernelTime(line) > since) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The time stamp of a kernel log line ("[ 1234.567890] ..."), or 0 without one. */
+    private static double kernelTime(String line) {
+        int open = line.indexOf('[');
+        int close = line.indexOf(']');
+        return open == 0 && close > open ? Double.parseDouble(line.substring(1, close).trim()) : 0;
     }
 
     /** The serving process's descriptors of its overlay file: there, and unlinked. */
@@ -120,10 +150,10 @@ class OverlayIT extends MountTest {
 
     private void recoverWriteAndReadBack(Path file, long offset, String refusal) throws Exception {
         Path part = Files.createDirectories(dir.resolve("part"));
-        int refusedBefore = recoveryRefusals(refusal);
+        double before = kernelLogClock();
         MountIt.Result ro = MountIt.sh("mount -o ro,loop '" + file + "' '" + part + "'");
         assertNotEquals(0, ro.exitCode(), "a read-only loop mount of a journal that needs recovery: " + ro.stdout());
-        assertTrue(recoveryRefusals(refusal) > refusedBefore, "the kernel said why: " + ro.stderr());
+        assertTrue(kernelSaidSince(refusal, before), "the kernel said why: " + ro.stderr());
 
         if (offset >= 0) {
             // disk.raw's range read before the writes through the partition file: any page cache of it is stale after
@@ -222,12 +252,7 @@ class OverlayIT extends MountTest {
         MountIt.shOk("xfs_repair -n '" + dir.resolve("clean.img") + "'");
         Map<String, Path> images = new java.util.LinkedHashMap<>();
         for (String name : List.of("xfs", "clean")) {
-            MountIt.shOk("cd '" + dir + "'\n"
-                    + "truncate -s 302M gpt.raw\n"
-                    + "printf 'label: gpt\\nstart=2048, size=614400, type=L\\n' | sfdisk -q gpt.raw\n"
-                    + "dd if=" + name + ".img of=gpt.raw bs=1M seek=1 conv=notrunc,sparse status=none\n"
-                    + "qemu-img convert -f raw -O vhdx -o subformat=dynamic gpt.raw " + name + ".vhdx && rm gpt.raw\n");
-            images.put(name, dir.resolve(name + ".vhdx"));
+            images.put(name, gptDisk(dir.resolve(name + ".img"), 302, name));
         }
         Path image = images.get("xfs");
         String info = MountIt.cli("vhdx-info", image.toString()).expect(ExitCode.OK).stdout();
@@ -274,12 +299,8 @@ class OverlayIT extends MountTest {
                 + "status=0\n"
                 + "{ printf 'before' > live/before.txt && { printf 'HIBR'; head -c 8188 /dev/zero; } > live/hiberfil.sys;"
                 + " } || status=$?\n"
-                + "umount live; [ $status = 0 ] || exit $status\n"
-                + "truncate -s 34M gpt.raw\n"
-                + "printf 'label: gpt\\nstart=2048, size=65536, type=L\\n' | sfdisk -q gpt.raw\n"
-                + "dd if=ntfs.img of=gpt.raw bs=1M seek=1 conv=notrunc,sparse status=none\n"
-                + "qemu-img convert -f raw -O vhdx -o subformat=dynamic gpt.raw ntfs.vhdx && rm gpt.raw\n");
-        Path image = dir.resolve("ntfs.vhdx");
+                + "umount live; exit $status\n");
+        Path image = gptDisk(dir.resolve("ntfs.img"), 34, "ntfs");
         NeverWritesIT.FileState before = NeverWritesIT.FileState.of(image);
         Path log = dir.resolve("mount.log");
         MountIt.cli("--libfuse", libfuse, "--overlay=" + overlayFolder(), "--partitions", "--log-file",
