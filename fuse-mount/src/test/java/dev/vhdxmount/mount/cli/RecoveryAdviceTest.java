@@ -30,9 +30,14 @@ class RecoveryAdviceTest {
 
     /** An MBR with two Linux partitions, 1 MiB each, at 1 and 2 MiB. */
     private static void mbr(ByteBuffer disk) {
+        mbr(disk, 0x83);
+    }
+
+    /** An MBR with two partitions of {@code type}, 1 MiB each, at 1 and 2 MiB. */
+    private static void mbr(ByteBuffer disk, int type) {
         for (int i = 0; i < 2; i++) {
             int entry = 446 + 16 * i;
-            disk.put(entry + 4, (byte) 0x83);
+            disk.put(entry + 4, (byte) type);
             disk.putInt(entry + 8, (i + 1) * MIB / 512);
             disk.putInt(entry + 12, MIB / 512);
         }
@@ -114,13 +119,7 @@ class RecoveryAdviceTest {
     @Test
     void dirtyAndHibernatedNtfsGetTheirOwnWords() {
         ByteBuffer bytes = ByteBuffer.allocate(4 * MIB).order(ByteOrder.LITTLE_ENDIAN);
-        for (int i = 0; i < 2; i++) {
-            int entry = 446 + 16 * i;
-            bytes.put(entry + 4, (byte) 0x07);
-            bytes.putInt(entry + 8, (i + 1) * MIB / 512);
-            bytes.putInt(entry + 12, MIB / 512);
-        }
-        bytes.put(510, (byte) 0x55).put(511, (byte) 0xaa);
+        mbr(bytes, 0x07);
         bytes.put(MIB, NtfsVolumes.volume(true, false));
         bytes.put(2 * MIB, NtfsVolumes.volume(true, true));
         VirtualDisk disk = disk(bytes);
