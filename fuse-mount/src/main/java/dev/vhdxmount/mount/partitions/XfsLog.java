@@ -25,6 +25,8 @@ final class XfsLog {
     static final int MAX_RECORD = 256 * 1024;
     /** How far before the head the last record's header can be: the largest record and its header blocks. */
     static final int SEARCH_BBS = (MAX_RECORD + MAX_RECORD / HEADER_CYCLE_SIZE * BB) / BB + 1;
+    /** Blocks read at once while looking back from the head for the last record's header. */
+    static final int SEARCH_CHUNK_BBS = 64;
     /** The largest log the kernel makes or mounts (XFS_MAX_LOG_BYTES is 2 GiB less a little). */
     static final long MAX_LOG_BYTES = 2L << 30;
 
@@ -66,12 +68,21 @@ final class XfsLog {
         if (head < 0) {
             return Recovery.UNKNOWN;
         }
-        for (long back = 1; back <= Math.min(SEARCH_BBS, blocks); back++) {
-            long at = Math.floorMod(head - back, blocks);
-            ByteBuffer header = block(at);
-            if (header.getInt(0) == HEADER_MAGIC) {
-                return lastRecord(at, header, head);
+        // back from the head, a chunk of blocks at a time (never across the log's start): one read of the storage
+        // for many blocks, since the mount's advice waits for this on storage that may be slow
+        long back = 0;
+        long limit = Math.min(SEARCH_BBS, blocks);
+        while (back < limit) {
+            long end = Math.floorMod(head - back - 1, blocks) + 1; // the chunk ends before this block
+            int count = (int) Math.min(Math.min(SEARCH_CHUNK_BBS, limit - back), end);
+            ByteBuffer chunk = DiskBytes.read(disk, start + (end - count) * BB, count * BB, "XFS log blocks "
+                    + (end - count) + " to " + (end - 1)).order(ByteOrder.BIG_ENDIAN);
+            for (int i = count - 1; i >= 0; i--) {
+                if (chunk.getInt(i * BB) == HEADER_MAGIC) {
+                    return lastRecord(end - count + i, chunk.slice(i * BB, BB).order(ByteOrder.BIG_ENDIAN), head);
+                }
             }
+            back += count;
         }
         return Recovery.UNKNOWN; // no record header where the last record must begin
     }
