@@ -108,6 +108,8 @@ final class Fuse3Layout {
     static final int F_GETPIPE_SZ = 1032;
     static final int SPLICE_F_NONBLOCK = 2;
     static final long FIONREAD = 0x541B;
+    /** Linux (fs.h): preadv2's flag for a read that only takes what the page cache holds. */
+    static final int RWF_NOWAIT = 0x08;
 
     /** Slots of struct fuse_lowlevel_ops (function pointers, in declaration order) that the binding fills. */
     static final int OP_INIT = 0;

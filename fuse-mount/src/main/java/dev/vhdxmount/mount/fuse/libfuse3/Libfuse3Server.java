@@ -42,7 +42,9 @@ import jnr.ffi.Runtime;
  * <p>Requests are served by a pool of Java threads, each reading the next request from the session and answering it
  * ({@code fuse_session_receive_buf}, {@code fuse_session_process_buf}): libfuse calls the callbacks on that same
  * thread, which the JVM already knows (libfuse's own multithreaded loop would attach a native thread to the JVM for
- * every call), and slow storage serves many reads at once instead of one after the other. Each thread has its own
+ * every call), and slow storage serves many reads at once instead of one after the other. One thread waits for a
+ * request at a time, and hands that turn to another only before it may wait for the storage ({@link Receivers}): a
+ * read the page cache answers never wakes a second thread. Each thread has its own
  * reply buffers ({@link Worker}); the model and the disk are safe for any number of threads. Every callback replies
  * exactly once and catches everything: a failure is EIO and a log line, never a dead mount. Writes, flush, fsync and
  * setattr go to the model, which takes them on a writable mount ({@code --overlay}) and refuses them otherwise (the
@@ -103,7 +105,7 @@ public final class Libfuse3Server implements FuseServer {
         final Pointer entry = Memory.allocateDirect(runtime, ENTRY_SIZE, true);
         final Pointer statvfs = Memory.allocateDirect(runtime, STATVFS_SIZEOF, true);
         final Pointer directory = Memory.allocateDirect(runtime, DIRECTORY_BUFFER, true);
-        final ReadReply reads = new ReadReply(fuse, abi, libc, zeros);
+        final ReadReply reads = new ReadReply(fuse, abi, libc, zeros, Libfuse3Server.this::beforeWaiting);
         /** The request of the read under way, {@link #IDLE} or {@link #ANSWERED}. */
         private final AtomicLong reading = new AtomicLong(IDLE);
         private volatile long readingSince;
@@ -292,10 +294,10 @@ public final class Libfuse3Server implements FuseServer {
     }
 
     /**
-     * The serving threads of one session, and their watchdog: a read that has waited on the storage for longer than
-     * the timeout is answered EIO in its thread's place, and a new thread takes that one's place, so that a hung
-     * storage leaves neither the reader nor the mount waiting for ever. The displaced thread ends once its read
-     * returns, without replying.
+     * The serving threads of one session, which take turns to receive ({@link Receivers}), and their watchdog: a read
+     * that has waited on the storage for longer than the timeout is answered EIO in its thread's place, and a new
+     * thread takes that one's place, so that a hung storage leaves neither the reader nor the mount waiting for ever.
+     * The displaced thread ends once its read returns, without replying.
      */
     private final class Pool {
         private final long session;
@@ -305,6 +307,7 @@ public final class Libfuse3Server implements FuseServer {
         private final List<Worker> workers = new CopyOnWriteArrayList<>();
         private final CountDownLatch firstEnded = new CountDownLatch(1);
         private final AtomicInteger timedOut = new AtomicInteger();
+        private final Receivers receivers = new Receivers();
         private volatile int status;
 
         Pool(long session, int size, Duration timeout) {
@@ -326,16 +329,11 @@ public final class Libfuse3Server implements FuseServer {
             for (int i = 0; i < size; i++) {
                 startThread();
             }
-            Thread watchdog = null;
-            if (timeoutNanos > 0) {
-                watchdog = new Thread(this::watch, "fuse-watchdog");
-                watchdog.setDaemon(true);
-                watchdog.start();
-            }
+            Thread watchdog = new Thread(this::watch, "fuse-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
             firstEnded.await();
-            if (watchdog != null) {
-                watchdog.interrupt();
-            }
+            watchdog.interrupt();
             // the kernel wakes every reader when the mount goes: the others end at once, unless one is inside a read
             long deadline = System.nanoTime() + WORKER_END_MILLIS * 1_000_000;
             for (Thread t : threads) {
@@ -353,12 +351,24 @@ public final class Libfuse3Server implements FuseServer {
             return workers.stream().anyMatch(w -> w.stuck(now, nanos));
         }
 
+        /**
+         * Every period: a read under way for longer than the period that did not hand off its turn to receive (the
+         * core reading a BAT page or a sector bitmap of a small read, which it cannot say beforehand) hands it off
+         * now; one under way for longer than the timeout is answered EIO in its thread's place.
+         */
         private void watch() {
-            long period = Math.max(10_000_000L, Math.min(250_000_000L, timeoutNanos / 4));
+            long period = timeoutNanos > 0 ? Math.max(10_000_000L, Math.min(250_000_000L, timeoutNanos / 4))
+                    : 250_000_000L;
             try {
                 while (true) {
                     Thread.sleep(period / 1_000_000);
                     long now = System.nanoTime();
+                    if (stuck(period)) {
+                        receivers.handOff();
+                    }
+                    if (timeoutNanos == 0) {
+                        continue;
+                    }
                     for (Worker w : workers) {
                         long req = w.takeOverdue(now, timeoutNanos);
                         if (req != 0) {
@@ -383,15 +393,24 @@ public final class Libfuse3Server implements FuseServer {
             }
         }
 
-        /** One thread: read a request, answer it (libfuse calls the callback here), until the session ends. */
+        /**
+         * One thread: wait for its turn to receive ({@link Receivers}), read a request, answer it (libfuse calls the
+         * callback here), until the session ends.
+         */
         private void serveRequests() {
             Worker w = worker.get();
             workers.add(w);
+            Receivers.Turn turn = receivers.newTurn();
             long buf = MEMORY.allocateMemory(abi.bufSizeof, true);
             boolean displaced = false;
             try {
-                while (!displaced && fuse.fuse_session_exited(session) == 0) {
-                    int n = fuse.fuse_session_receive_buf(session, buf);
+                while (!displaced && receivers.awaitTurn(turn) && fuse.fuse_session_exited(session) == 0) {
+                    int n;
+                    try {
+                        n = fuse.fuse_session_receive_buf(session, buf);
+                    } finally {
+                        receivers.received();
+                    }
                     if (n == -Errno.EINTR.intValue()) {
                         continue;
                     }
@@ -410,8 +429,10 @@ public final class Libfuse3Server implements FuseServer {
                 status = -Errno.EIO.intValue();
             } finally {
                 if (!displaced) {
-                    // one thread's end is the session's: the others may be waiting for requests that will never come
+                    // one thread's end is the session's: the others may be waiting for requests that will never come,
+                    // or for a turn to receive them
                     fuse.fuse_session_exit(session);
+                    receivers.end();
                     firstEnded.countDown();
                 }
                 workers.remove(w);
@@ -422,6 +443,14 @@ public final class Libfuse3Server implements FuseServer {
                 w.close();
                 worker.remove();
             }
+        }
+    }
+
+    /** The calling serving thread is about to wait for the storage: another is to receive requests meanwhile. */
+    private void beforeWaiting() {
+        Pool p = pool;
+        if (p != null) {
+            p.receivers.handOff();
         }
     }
 
@@ -585,6 +614,7 @@ public final class Libfuse3Server implements FuseServer {
             if (size < 0 || size > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("a write of " + size + " bytes");
             }
+            beforeWaiting();
             fs.write(ino, offset, MEMORY.newDirectByteBuffer(buf.address(), (int) size));
             fuse.fuse_reply_write(req, size);
         } catch (FileError e) {
@@ -596,6 +626,9 @@ public final class Libfuse3Server implements FuseServer {
 
     void flush(long req, long ino, long fileInfo) {
         try {
+            if (fs.writable()) {
+                beforeWaiting();
+            }
             fs.flush(ino);
             fuse.fuse_reply_err(req, 0);
         } catch (FileError e) {
@@ -607,6 +640,7 @@ public final class Libfuse3Server implements FuseServer {
 
     void fsync(long req, long ino, int datasync, long fileInfo) {
         try {
+            beforeWaiting();
             fs.fsync(ino);
             fuse.fuse_reply_err(req, 0);
         } catch (FileError e) {

@@ -11,9 +11,12 @@ import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_IS_FD;
 import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_MEM;
 import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_POS;
 import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.BUF_SIZE;
+import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.RWF_NOWAIT;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongPredicate;
 
 import org.slf4j.Logger;
@@ -27,6 +30,8 @@ import dev.vhdxmount.vhdx.ExtentSink;
 import dev.vhdxmount.vhdx.VirtualDisk;
 import dev.vhdxmount.vhdx.error.StorageException;
 import dev.vhdxmount.vhdx.io.FileByteSource;
+import jnr.constants.platform.Errno;
+import jnr.ffi.LastError;
 
 /**
  * Answers one read of disk.raw without copying the image's bytes through Java: the core says where each piece of the
@@ -40,6 +45,11 @@ import dev.vhdxmount.vhdx.io.FileByteSource;
  * one mapping (zeros, and the bytes read here, which live at their own place in their region). Replies under two
  * pages are copied (libfuse copies those itself anyway), as are replies of more pieces than a pipe holds well, and
  * every reply where no pipe can be had.
+ *
+ * <p>Before anything may wait for the storage, the serving thread hands its turn to receive to another
+ * ({@link Receivers}). A copied reply first takes what the page cache holds ({@code preadv2} with {@code RWF_NOWAIT},
+ * which never waits): a read answered from there hands nothing off, and one warm thread serves them all. A spliced
+ * reply always hands off: splice cannot be told not to wait, and at a few hundred KiB a request a wake-up is cheap.
  *
  * <p>Not thread-safe: one instance serves one thread and reuses its native memory and pipe for every reply; the
  * zeros it maps are shared, and never written after they are made.
@@ -66,6 +76,12 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     private final long zeros;
     private final long scratch;
     private final ByteBuffer scratchView;
+    /** One struct iovec, for preadv2. */
+    private final long iovec;
+    private final LibC libc;
+    /** Called before anything that may wait for the storage: another thread is to receive meanwhile. */
+    private final Runnable beforeWaiting;
+    private final CachedCopy cached = new CachedCopy();
 
     // the reply being built: its disk, the bytes described so far, and the last piece, not yet in the pipe
     private VirtualDisk disk;
@@ -82,14 +98,18 @@ final class ReadReply implements ExtentSink, AutoCloseable {
 
     /**
      * @param zeros {@link #MAX_READ} bytes of zeros, shared by every thread's replies, see {@link #allocateZeros()}
-     * @param libc  null: every reply is copied (no pipe)
+     * @param libc          null: every reply is copied (no pipe), and every read handed off
+     * @param beforeWaiting called before anything that may wait for the storage
      */
-    ReadReply(Fuse3Library fuse, Fuse3Abi abi, LibC libc, long zeros) {
+    ReadReply(Fuse3Library fuse, Fuse3Abi abi, LibC libc, long zeros, Runnable beforeWaiting) {
         this.fuse = fuse;
+        this.libc = libc;
         this.zeros = zeros;
+        this.beforeWaiting = beforeWaiting;
         this.bufvec = MEMORY.allocateMemory(BUFVEC_BUF + abi.bufSizeof, true);
         this.scratch = MEMORY.allocateMemory(MAX_READ, false);
-        if (bufvec == 0 || scratch == 0) {
+        this.iovec = MEMORY.allocateMemory(16, true);
+        if (bufvec == 0 || scratch == 0 || iovec == 0) {
             freeMemory();
             throw new OutOfMemoryError("cannot allocate the native buffers for read replies");
         }
@@ -132,6 +152,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         if (pipe == null || length < SMALL || length > pipe.size() / 2) {
             return replyCopy(req, offset, length, claim);
         }
+        beforeWaiting.run();
         start = offset;
         done = 0;
         pieces = 0;
@@ -261,9 +282,13 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     /** Reads the whole range here, then replies with it from memory. */
     private int replyCopy(long req, long offset, int length, LongPredicate claim) throws IOException {
         if (length <= MAX_READ) {
-            readInto(scratchView.duplicate().limit(length), offset);
+            if (!cached.fill(offset, length)) {
+                beforeWaiting.run();
+                readInto(scratchView.duplicate().limit(length), offset);
+            }
             return claim.test(req) ? fuse.fuse_reply_buf(req, scratch, length) : 0;
         }
+        beforeWaiting.run();
         long memory = MEMORY.allocateMemory(length, false);
         if (memory == 0) {
             throw new IOException("cannot allocate " + length + " bytes for a read");
@@ -273,6 +298,61 @@ final class ReadReply implements ExtentSink, AutoCloseable {
             return claim.test(req) ? fuse.fuse_reply_buf(req, memory, length) : 0;
         } finally {
             MEMORY.freeMemory(memory);
+        }
+    }
+
+    /**
+     * Files whose storage refuses {@code RWF_NOWAIT} (FUSE, some network file systems): their reads are taken to wait,
+     * without asking each time.
+     */
+    private static final Set<FileByteSource> NO_NOWAIT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Fills the scratch buffer with a range if the page cache holds every byte of it, and the core has no bytes of its
+     * own in it (a replayed log's, a truncated image's): anything else, including a storage error, is left to the
+     * core's read, which waits, and says what went wrong.
+     */
+    private final class CachedCopy implements ExtentSink {
+        private int filled;
+
+        boolean fill(long offset, int length) throws IOException {
+            if (libc == null) {
+                return false;
+            }
+            filled = 0;
+            return disk.locate(offset, length, this) && filled == length;
+        }
+
+        @Override
+        public boolean inFile(FileByteSource file, long fileOffset, int length) {
+            if (file.descriptor() < 0 || NO_NOWAIT.contains(file)) {
+                return false;
+            }
+            MEMORY.putLong(iovec, scratch + filled);
+            MEMORY.putLong(iovec + 8, length);
+            long n = libc.preadv2(file.descriptor(), iovec, 1, fileOffset, RWF_NOWAIT);
+            if (n < 0 && LastError.getLastError(jnr.ffi.Runtime.getSystemRuntime()) == Errno.EOPNOTSUPP.intValue()) {
+                NO_NOWAIT.add(file);
+                log.debug("{}: its storage cannot say what its page cache holds (RWF_NOWAIT); every read of it is"
+                        + " taken to wait", file.path());
+            }
+            if (n != length) {
+                return false;
+            }
+            filled += length;
+            return true;
+        }
+
+        @Override
+        public boolean zeros(int length) {
+            MEMORY.setMemory(scratch + filled, length, (byte) 0);
+            filled += length;
+            return true;
+        }
+
+        @Override
+        public boolean read(long virtualOffset, int length) {
+            return false;
         }
     }
 
@@ -286,7 +366,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     }
 
     private void freeMemory() {
-        for (long address : new long[] {bufvec, scratch}) {
+        for (long address : new long[] {bufvec, scratch, iovec}) {
             if (address != 0) {
                 MEMORY.freeMemory(address);
             }

@@ -58,6 +58,8 @@ class ReadReplyTest {
     record Reply(String call, byte[] bytes, List<String> pieces) {}
 
     private final List<Reply> replies = new ArrayList<>();
+    /** Times a reply handed its thread's turn to receive to another, before it might wait for the storage. */
+    private final java.util.concurrent.atomic.AtomicInteger handOffs = new java.util.concurrent.atomic.AtomicInteger();
     private final List<String> pieces = new ArrayList<>();
     private final List<AutoCloseable> open = new ArrayList<>();
     private final LibC libc = LibC.load();
@@ -65,6 +67,11 @@ class ReadReplyTest {
     private Fuse3Abi abi = Fuse3Abi.V3_17;
     /** The next fuse_reply_data is refused (as for an interrupted request) without reading the pipe. */
     private boolean refuseNext;
+
+    /** What the watched libc's preadv2 with RWF_NOWAIT does: the real call, or storage that refuses or lacks it. */
+    private enum PageCache { REAL, REFUSED, EMPTY }
+
+    private PageCache pageCache = PageCache.REAL;
 
     @AfterEach
     void close() throws Exception {
@@ -105,6 +112,18 @@ class ReadReplyTest {
                         pieces.add("file " + args[4]);
                     } else if (method.getName().equals("vmsplice")) {
                         pieces.add("memory " + MEMORY.getLong((long) args[1] + 8));
+                    } else if (method.getName().equals("preadv2")) {
+                        pieces.add("cached " + MEMORY.getLong((long) args[1] + 8));
+                        if (pageCache == PageCache.REFUSED) {
+                            // a flag no kernel knows: EOPNOTSUPP, as FUSE storage answers RWF_NOWAIT
+                            args[4] = 0x40000000;
+                        } else if (pageCache == PageCache.EMPTY) {
+                            // EAGAIN from a real call, so that errno says it: an empty pipe read without waiting
+                            try (ReplyPipe empty = ReplyPipe.open(libc, 4096)) {
+                                assertEquals(-1L, libc.read(empty.readDescriptor(), ZEROS, 1));
+                            }
+                            return -1L;
+                        }
                     }
                     try {
                         return method.invoke(libc, args);
@@ -146,7 +165,7 @@ class ReadReplyTest {
     }
 
     private Replier replier(BuiltImage image, LibC libc) throws Exception {
-        ReadReply reads = new ReadReply(fakeFuse(), abi, libc, ZEROS);
+        ReadReply reads = new ReadReply(fakeFuse(), abi, libc, ZEROS, handOffs::incrementAndGet);
         open.add(reads);
         return new Replier(reads, open(image));
     }
@@ -207,7 +226,7 @@ class ReadReplyTest {
 
         Reply small = reply(reads, 5L * MIB + 10, 4000);
         assertEquals("buf", small.call(), "under two pages: copied, as libfuse would");
-        assertEquals(List.of(), small.pieces());
+        assertEquals(List.of("cached 4000"), small.pieces(), "read from the page cache");
         assertArrayEquals(want.read(5L * MIB + 10, 4000), small.bytes());
     }
 
@@ -304,6 +323,53 @@ class ReadReplyTest {
             assertEquals(List.of(), replies, "no reply of " + length + " bytes");
         }
         assertArrayEquals(b.expected().read(0, 128 * KIB), reply(reads, 0, 128 * KIB).bytes(), "the next is whole");
+    }
+
+    /**
+     * A small read takes what the page cache holds without waiting, and hands its thread's turn to receive to another
+     * only when the storage may make it wait: the page cache lacks a byte of it, the storage cannot say (FUSE), or the
+     * core has bytes of its own in it. Spliced replies always hand off.
+     */
+    @Test
+    void onlyAReadThatMayWaitForTheStorageHandsOffItsTurnToReceive() throws Exception {
+        VhdxBuilder b = VhdxBuilder.dynamic(8L * MIB).blockSize(MIB);
+        b.write(0, VhdxBuilder.pattern(2 * MIB, 10));
+        b.log().entry().payload(MIB + 512, 4096);
+        BuiltImage image = b.build(tmp.resolve("d.vhdx"));
+        ExpectedDisk want = b.expected();
+        Replier reads = replier(image);
+
+        Reply cached = reply(reads, 4096 - 100, 4000);
+        assertEquals(List.of("cached 4000"), cached.pieces(), "from the page cache");
+        assertArrayEquals(want.read(4096 - 100, 4000), cached.bytes());
+        Reply zeros = reply(reads, 6L * MIB, 4096);
+        assertArrayEquals(new byte[4096], zeros.bytes());
+        Reply dataThenZeros = reply(reads, 2L * MIB - 1000, 2000);
+        assertArrayEquals(want.read(2L * MIB - 1000, 2000), dataThenZeros.bytes());
+        assertEquals(List.of("cached 1000"), dataThenZeros.pieces(), "and zeros from memory");
+        assertEquals(0, handOffs.get(), "nothing waited: no other thread woken");
+
+        Reply logged = reply(reads, MIB + 512, 4096);
+        assertArrayEquals(want.read(MIB + 512, 4096), logged.bytes());
+        assertEquals(1, handOffs.getAndSet(0), "the core reads a replayed log's bytes itself");
+
+        Reply spliced = reply(reads, 0, 64 * KIB);
+        assertEquals("data", spliced.call());
+        assertEquals(1, handOffs.getAndSet(0), "a spliced reply may wait in splice");
+
+        pageCache = PageCache.EMPTY;
+        Reply uncached = reply(reads, 8192, 4096);
+        assertEquals("buf", uncached.call());
+        assertArrayEquals(want.read(8192, 4096), uncached.bytes(), "read by the core, waiting");
+        assertEquals(1, handOffs.getAndSet(0));
+
+        pageCache = PageCache.REFUSED;
+        assertArrayEquals(want.read(12288, 4096), reply(reads, 12288, 4096).bytes());
+        assertEquals(1, handOffs.getAndSet(0));
+        Reply again = reply(reads, 16384, 4096);
+        assertArrayEquals(want.read(16384, 4096), again.bytes());
+        assertEquals(List.of(), again.pieces(), "storage that refused RWF_NOWAIT is not asked again");
+        assertEquals(1, handOffs.getAndSet(0));
     }
 
     @Test
