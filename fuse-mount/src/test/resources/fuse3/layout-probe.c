@@ -4,7 +4,7 @@
  * case), and first "RELEASE x.y.z", the release of the libfuse the probe is linked with (the same package as the
  * headers). Built and run by Fuse3LayoutTest.
  */
-#define _GNU_SOURCE /* ST_NOSUID, ST_NODEV */
+#define _GNU_SOURCE /* ST_NOSUID, ST_NODEV, RWF_NOWAIT */
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 
 #define P(name, value) printf("%s %ld\n", name, (long) (value))
 #define OP(name, member) P(name, offsetof(struct fuse_lowlevel_ops, member) / sizeof(void *))
@@ -133,6 +134,7 @@ int main(void) {
     P("F_GETPIPE_SZ", F_GETPIPE_SZ);
     P("SPLICE_F_NONBLOCK", SPLICE_F_NONBLOCK);
     P("FIONREAD", FIONREAD);
+    P("RWF_NOWAIT", RWF_NOWAIT);
 
     OP("OP_INIT", init);
     OP("OP_DESTROY", destroy);
