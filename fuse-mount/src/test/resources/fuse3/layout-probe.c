@@ -8,6 +8,7 @@
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <poll.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <stdio.h>
@@ -135,6 +136,10 @@ int main(void) {
     P("SPLICE_F_NONBLOCK", SPLICE_F_NONBLOCK);
     P("FIONREAD", FIONREAD);
     P("RWF_NOWAIT", RWF_NOWAIT);
+    P("F_GETFL", F_GETFL);
+    P("F_SETFL", F_SETFL);
+    P("O_NONBLOCK", O_NONBLOCK);
+    P("POLLIN", POLLIN);
 
     OP("OP_INIT", init);
     OP("OP_DESTROY", destroy);

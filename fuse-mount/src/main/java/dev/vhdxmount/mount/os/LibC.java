@@ -42,6 +42,9 @@ public interface LibC {
     /** With {@code RWF_NOWAIT}: a read of what the page cache holds, that never waits for the storage. */
     long preadv2(int fd, long iovec, int count, long offset, int flags);
 
+    /** Waits for events on {@code count} struct pollfd at {@code fds}. */
+    int poll(long fds, long count, int timeoutMillis);
+
     /** 1 when {@code fd} is a terminal: whether a progress line may be drawn on stderr. */
     int isatty(int fd);
 

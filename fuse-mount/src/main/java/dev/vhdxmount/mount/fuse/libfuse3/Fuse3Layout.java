@@ -110,6 +110,11 @@ final class Fuse3Layout {
     static final long FIONREAD = 0x541B;
     /** Linux (fs.h): preadv2's flag for a read that only takes what the page cache holds. */
     static final int RWF_NOWAIT = 0x08;
+    /** Linux (fcntl.h, poll.h): a descriptor made non-blocking, and poll's event for "a request to read". */
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+    static final int O_NONBLOCK = 04000;
+    static final int POLLIN = 1;
 
     /** Slots of struct fuse_lowlevel_ops (function pointers, in declaration order) that the binding fills. */
     static final int OP_INIT = 0;

@@ -89,6 +89,9 @@ public interface Fuse3Library {
 
     int fuse_session_exited(long session);
 
+    /** The session's /dev/fuse descriptor. */
+    int fuse_session_fd(long session);
+
     void fuse_session_exit(long session);
 
     void fuse_session_unmount(long session);

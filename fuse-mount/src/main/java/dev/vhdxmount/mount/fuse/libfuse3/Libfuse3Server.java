@@ -64,6 +64,14 @@ public final class Libfuse3Server implements FuseServer {
      * default of 12, so that a queue of reads reaches every serving thread.
      */
     static final int MAX_BACKGROUND = 64;
+    /**
+     * How long the receiving thread, having found no request, asks /dev/fuse again before it sleeps in poll. A reader
+     * that reads one request at a time sends its next a few microseconds after the reply: a thread that sleeps in the
+     * kernel meanwhile must be woken for it, on this kind of virtual machine the dearest part of a request. Spinning
+     * costs CPU only while no request is queued, at most this long after each reply, and stops at once when one is.
+     * {@code -Dvhdx.receiveSpinMicros=0} (JAVA_OPTS) turns it off, for comparisons (docs/benchmarks.md).
+     */
+    static final long RECEIVE_SPIN_NANOS = Long.getLong("vhdx.receiveSpinMicros", 50) * 1000;
     /** How long the end of a session waits for threads that are still inside a read (of storage that hangs). */
     private static final long WORKER_END_MILLIS = 200;
 
@@ -310,10 +318,18 @@ public final class Libfuse3Server implements FuseServer {
         private final Receivers receivers = new Receivers();
         private volatile int status;
 
+        /** The session's /dev/fuse descriptor. */
+        private final int fd;
+        /** Whether the receiving thread asks again without sleeping for a while ({@link #RECEIVE_SPIN_NANOS}). */
+        private final boolean spinning;
+
         Pool(long session, int size, Duration timeout) {
             this.session = session;
             this.size = size;
             this.timeoutNanos = timeout.toNanos();
+            this.fd = fuse.fuse_session_fd(session);
+            this.spinning = RECEIVE_SPIN_NANOS > 0 && libc != null
+                    && libc.fcntl(fd, F_SETFL, libc.fcntl(fd, F_GETFL, 0) | O_NONBLOCK) == 0;
         }
 
         private void startThread() {
@@ -394,6 +410,36 @@ public final class Libfuse3Server implements FuseServer {
         }
 
         /**
+         * The next request, as fuse_session_receive_buf gives it; with {@link #RECEIVE_SPIN_NANOS}, from a descriptor
+         * made non-blocking, asked again without sleeping for that long before waiting in poll.
+         */
+        private int receive(long buf, long pollfd) {
+            if (!spinning) {
+                return fuse.fuse_session_receive_buf(session, buf);
+            }
+            long spinUntil = 0;
+            while (true) {
+                int n = fuse.fuse_session_receive_buf(session, buf);
+                if (n != -Errno.EAGAIN.intValue()) {
+                    return n;
+                }
+                long now = System.nanoTime();
+                if (spinUntil == 0) {
+                    spinUntil = now + RECEIVE_SPIN_NANOS;
+                }
+                if (now - spinUntil < 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                // nothing came: sleep until a request does, or the mount goes (poll then says POLLERR)
+                MEMORY.putInt(pollfd, fd);
+                MEMORY.putShort(pollfd + 4, (short) POLLIN);
+                MEMORY.putShort(pollfd + 6, (short) 0);
+                libc.poll(pollfd, 1, -1);
+            }
+        }
+
+        /**
          * One thread: wait for its turn to receive ({@link Receivers}), read a request, answer it (libfuse calls the
          * callback here), until the session ends.
          */
@@ -402,12 +448,13 @@ public final class Libfuse3Server implements FuseServer {
             workers.add(w);
             Receivers.Turn turn = receivers.newTurn();
             long buf = MEMORY.allocateMemory(abi.bufSizeof, true);
+            long pollfd = MEMORY.allocateMemory(8, true);
             boolean displaced = false;
             try {
                 while (!displaced && receivers.awaitTurn(turn) && fuse.fuse_session_exited(session) == 0) {
                     int n;
                     try {
-                        n = fuse.fuse_session_receive_buf(session, buf);
+                        n = receive(buf, pollfd);
                     } finally {
                         receivers.received();
                     }
@@ -440,6 +487,7 @@ public final class Libfuse3Server implements FuseServer {
                     libc.free(MEMORY.getAddress(buf + BUF_MEM)); // libfuse's request buffer
                 }
                 MEMORY.freeMemory(buf);
+                MEMORY.freeMemory(pollfd);
                 w.close();
                 worker.remove();
             }
