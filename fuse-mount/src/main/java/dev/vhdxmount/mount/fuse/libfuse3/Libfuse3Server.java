@@ -117,6 +117,8 @@ public final class Libfuse3Server implements FuseServer {
         /** The request of the read under way, {@link #IDLE} or {@link #ANSWERED}. */
         private final AtomicLong reading = new AtomicLong(IDLE);
         private volatile long readingSince;
+        /** The request being answered has handed off this thread's turn to receive: it may wait for the storage. */
+        boolean handedOff;
         /** The watchdog answered a read of this thread's and another thread took its place: it ends. */
         volatile boolean displaced;
 
@@ -410,10 +412,10 @@ public final class Libfuse3Server implements FuseServer {
         }
 
         /**
-         * The next request, as fuse_session_receive_buf gives it; with {@link #RECEIVE_SPIN_NANOS}, from a descriptor
-         * made non-blocking, asked again without sleeping for that long before waiting in poll.
+         * The next request, as fuse_session_receive_buf gives it; from a descriptor made non-blocking, asked again
+         * without sleeping for {@link #RECEIVE_SPIN_NANOS} ({@code spin}) before waiting in poll.
          */
-        private int receive(long buf, long pollfd) {
+        private int receive(long buf, long pollfd, boolean spin) {
             if (!spinning) {
                 return fuse.fuse_session_receive_buf(session, buf);
             }
@@ -425,7 +427,7 @@ public final class Libfuse3Server implements FuseServer {
                 }
                 long now = System.nanoTime();
                 if (spinUntil == 0) {
-                    spinUntil = now + RECEIVE_SPIN_NANOS;
+                    spinUntil = now + (spin ? RECEIVE_SPIN_NANOS : 0);
                 }
                 if (now - spinUntil < 0) {
                     Thread.onSpinWait();
@@ -451,10 +453,13 @@ public final class Libfuse3Server implements FuseServer {
             long pollfd = MEMORY.allocateMemory(8, true);
             boolean displaced = false;
             try {
+                // spin only after a request served from memory: a thread woken to take another's turn, or back from
+                // the storage, serves a reader that is waiting for the storage too, not one about to send its next
+                boolean spin = false;
                 while (!displaced && receivers.awaitTurn(turn) && fuse.fuse_session_exited(session) == 0) {
                     int n;
                     try {
-                        n = receive(buf, pollfd);
+                        n = receive(buf, pollfd, spin);
                     } finally {
                         receivers.received();
                     }
@@ -468,8 +473,10 @@ public final class Libfuse3Server implements FuseServer {
                         }
                         break;
                     }
+                    w.handedOff = false;
                     fuse.fuse_session_process_buf(session, buf);
                     displaced = w.displaced;
+                    spin = !w.handedOff;
                 }
             } catch (Throwable t) {
                 log.error("internal error in a serving thread", t);
@@ -496,6 +503,7 @@ public final class Libfuse3Server implements FuseServer {
 
     /** The calling serving thread is about to wait for the storage: another is to receive requests meanwhile. */
     private void beforeWaiting() {
+        worker.get().handedOff = true;
         Pool p = pool;
         if (p != null) {
             p.receivers.handOff();

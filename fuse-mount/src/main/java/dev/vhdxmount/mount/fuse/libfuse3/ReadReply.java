@@ -48,8 +48,8 @@ import jnr.ffi.LastError;
  *
  * <p>Before anything may wait for the storage, the serving thread hands its turn to receive to another
  * ({@link Receivers}). A copied reply first takes what the page cache holds ({@code preadv2} with {@code RWF_NOWAIT},
- * which never waits): a read answered from there hands nothing off, and one warm thread serves them all. A spliced
- * reply always hands off: splice cannot be told not to wait, and at a few hundred KiB a request a wake-up is cheap.
+ * which never waits): a read answered from there hands nothing off, and one warm thread serves them all. splice
+ * cannot be told not to wait: a spliced piece hands off unless the page cache holds both its ends ({@link #cached}).
  *
  * <p>Not thread-safe: one instance serves one thread and reuses its native memory and pipe for every reply; the
  * zeros it maps are shared, and never written after they are made.
@@ -82,6 +82,10 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     /** Called before anything that may wait for the storage: another thread is to receive meanwhile. */
     private final Runnable beforeWaiting;
     private final CachedCopy cached = new CachedCopy();
+    /** Two bytes that {@link #cached} reads into. */
+    private final long probe;
+    /** Whether this reply has handed off its thread's turn to receive. */
+    private boolean handedOff;
 
     // the reply being built: its disk, the bytes described so far, and the last piece, not yet in the pipe
     private VirtualDisk disk;
@@ -109,7 +113,8 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         this.bufvec = MEMORY.allocateMemory(BUFVEC_BUF + abi.bufSizeof, true);
         this.scratch = MEMORY.allocateMemory(MAX_READ, false);
         this.iovec = MEMORY.allocateMemory(16, true);
-        if (bufvec == 0 || scratch == 0 || iovec == 0) {
+        this.probe = MEMORY.allocateMemory(8, true);
+        if (bufvec == 0 || scratch == 0 || iovec == 0 || probe == 0) {
             freeMemory();
             throw new OutOfMemoryError("cannot allocate the native buffers for read replies");
         }
@@ -147,12 +152,12 @@ final class ReadReply implements ExtentSink, AutoCloseable {
      */
     int reply(long req, DiskFileSystem.Read read, LongPredicate claim) throws IOException {
         disk = read.content();
+        handedOff = false;
         long offset = read.offset();
         int length = read.length();
         if (pipe == null || length < SMALL || length > pipe.size() / 2) {
             return replyCopy(req, offset, length, claim);
         }
-        beforeWaiting.run();
         start = offset;
         done = 0;
         pieces = 0;
@@ -198,6 +203,9 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         if (file.descriptor() < 0) {
             return read(start + done, length);
         }
+        if (!handedOff && !cached(file, fileOffset, length)) {
+            handOff();
+        }
         if (pendingKind == FILE && pendingFile == file && pendingAt + pendingLength == fileOffset) {
             pendingLength += length;
         } else if (!begin(FILE, fileOffset, length)) {
@@ -216,6 +224,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
 
     @Override
     public boolean read(long virtualOffset, int length) throws IOException {
+        handOff();
         readInto(scratchView.duplicate().position(done).limit(done + length), virtualOffset);
         return memory(scratch + done, length);
     }
@@ -270,6 +279,44 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         return true;
     }
 
+    /** Hands this thread's turn to receive to another, once a reply: what follows may wait for the storage. */
+    private void handOff() {
+        if (!handedOff) {
+            handedOff = true;
+            beforeWaiting.run();
+        }
+    }
+
+    /**
+     * Whether the page cache holds the first and the last byte of a file range: asked without waiting
+     * ({@code RWF_NOWAIT}, one byte each), as a splice cannot be. A range read in order fills the cache from its start
+     * to its end, so the two ends stand for the range; a page in between that is missing only makes this thread wait
+     * without a stand-in receiving, until the watchdog hands off for it.
+     */
+    private boolean cached(FileByteSource file, long fileOffset, int length) {
+        return libc != null && nowait(file, probe, fileOffset, 1) == 1
+                && nowait(file, probe, fileOffset + length - 1, 1) == 1;
+    }
+
+    /**
+     * preadv2 with {@code RWF_NOWAIT} into {@code address}: the bytes read, or -1 when they are not all in the page
+     * cache, the storage failed (the core's read will say how), or the storage cannot be asked (then never again).
+     */
+    private long nowait(FileByteSource file, long address, long fileOffset, int length) {
+        if (NO_NOWAIT.contains(file)) {
+            return -1;
+        }
+        MEMORY.putLong(iovec, address);
+        MEMORY.putLong(iovec + 8, length);
+        long n = libc.preadv2(file.descriptor(), iovec, 1, fileOffset, RWF_NOWAIT);
+        if (n < 0 && LastError.getLastError(jnr.ffi.Runtime.getSystemRuntime()) == Errno.EOPNOTSUPP.intValue()) {
+            NO_NOWAIT.add(file);
+            log.debug("{}: its storage cannot say what its page cache holds (RWF_NOWAIT); every read of it is taken"
+                    + " to wait", file.path());
+        }
+        return n;
+    }
+
     /** Fills {@code dst} from the disk at {@code virtualOffset} (the disk is long enough: the caller cut the read). */
     private void readInto(ByteBuffer dst, long virtualOffset) throws IOException {
         int wanted = dst.remaining();
@@ -283,12 +330,12 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     private int replyCopy(long req, long offset, int length, LongPredicate claim) throws IOException {
         if (length <= MAX_READ) {
             if (!cached.fill(offset, length)) {
-                beforeWaiting.run();
+                handOff();
                 readInto(scratchView.duplicate().limit(length), offset);
             }
             return claim.test(req) ? fuse.fuse_reply_buf(req, scratch, length) : 0;
         }
-        beforeWaiting.run();
+        handOff();
         long memory = MEMORY.allocateMemory(length, false);
         if (memory == 0) {
             throw new IOException("cannot allocate " + length + " bytes for a read");
@@ -325,18 +372,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
 
         @Override
         public boolean inFile(FileByteSource file, long fileOffset, int length) {
-            if (file.descriptor() < 0 || NO_NOWAIT.contains(file)) {
-                return false;
-            }
-            MEMORY.putLong(iovec, scratch + filled);
-            MEMORY.putLong(iovec + 8, length);
-            long n = libc.preadv2(file.descriptor(), iovec, 1, fileOffset, RWF_NOWAIT);
-            if (n < 0 && LastError.getLastError(jnr.ffi.Runtime.getSystemRuntime()) == Errno.EOPNOTSUPP.intValue()) {
-                NO_NOWAIT.add(file);
-                log.debug("{}: its storage cannot say what its page cache holds (RWF_NOWAIT); every read of it is"
-                        + " taken to wait", file.path());
-            }
-            if (n != length) {
+            if (file.descriptor() < 0 || nowait(file, scratch + filled, fileOffset, length) != length) {
                 return false;
             }
             filled += length;
@@ -366,7 +402,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     }
 
     private void freeMemory() {
-        for (long address : new long[] {bufvec, scratch, iovec}) {
+        for (long address : new long[] {bufvec, scratch, iovec, probe}) {
             if (address != 0) {
                 MEMORY.freeMemory(address);
             }

@@ -61,6 +61,8 @@ class ReadReplyTest {
     /** Times a reply handed its thread's turn to receive to another, before it might wait for the storage. */
     private final java.util.concurrent.atomic.AtomicInteger handOffs = new java.util.concurrent.atomic.AtomicInteger();
     private final List<String> pieces = new ArrayList<>();
+    /** The file offsets of the bytes asked of the page cache before a splice. */
+    private final List<Long> probes = new ArrayList<>();
     private final List<AutoCloseable> open = new ArrayList<>();
     private final LibC libc = LibC.load();
     /** The libfuse release whose layout the replies are built in. */
@@ -113,7 +115,12 @@ class ReadReplyTest {
                     } else if (method.getName().equals("vmsplice")) {
                         pieces.add("memory " + MEMORY.getLong((long) args[1] + 8));
                     } else if (method.getName().equals("preadv2")) {
-                        pieces.add("cached " + MEMORY.getLong((long) args[1] + 8));
+                        long length = MEMORY.getLong((long) args[1] + 8);
+                        if (length == 1) {
+                            probes.add((Long) args[3]); // is this byte of a spliced piece in the page cache?
+                        } else {
+                            pieces.add("cached " + length);
+                        }
                         if (pageCache == PageCache.REFUSED) {
                             // a flag no kernel knows: EOPNOTSUPP, as FUSE storage answers RWF_NOWAIT
                             args[4] = 0x40000000;
@@ -328,7 +335,7 @@ class ReadReplyTest {
     /**
      * A small read takes what the page cache holds without waiting, and hands its thread's turn to receive to another
      * only when the storage may make it wait: the page cache lacks a byte of it, the storage cannot say (FUSE), or the
-     * core has bytes of its own in it. Spliced replies always hand off.
+     * core has bytes of its own in it. A spliced reply asks for both ends of each piece.
      */
     @Test
     void onlyAReadThatMayWaitForTheStorageHandsOffItsTurnToReceive() throws Exception {
@@ -353,11 +360,16 @@ class ReadReplyTest {
         assertArrayEquals(want.read(MIB + 512, 4096), logged.bytes());
         assertEquals(1, handOffs.getAndSet(0), "the core reads a replayed log's bytes itself");
 
+        probes.clear();
         Reply spliced = reply(reads, 0, 64 * KIB);
         assertEquals("data", spliced.call());
-        assertEquals(1, handOffs.getAndSet(0), "a spliced reply may wait in splice");
+        long at = image.layout().blockOffset(0);
+        assertEquals(List.of(at, at + 64 * KIB - 1), probes, "both ends of the spliced piece asked of the page cache");
+        assertEquals(0, handOffs.get(), "a splice from the page cache does not wait");
 
         pageCache = PageCache.EMPTY;
+        assertArrayEquals(want.read(64 * KIB, 64 * KIB), reply(reads, 64 * KIB, 64 * KIB).bytes());
+        assertEquals(1, handOffs.getAndSet(0), "a splice the page cache cannot serve whole may wait");
         Reply uncached = reply(reads, 8192, 4096);
         assertEquals("buf", uncached.call());
         assertArrayEquals(want.read(8192, 4096), uncached.bytes(), "read by the core, waiting");
@@ -369,6 +381,10 @@ class ReadReplyTest {
         Reply again = reply(reads, 16384, 4096);
         assertArrayEquals(want.read(16384, 4096), again.bytes());
         assertEquals(List.of(), again.pieces(), "storage that refused RWF_NOWAIT is not asked again");
+        assertEquals(1, handOffs.getAndSet(0));
+        probes.clear();
+        assertArrayEquals(want.read(0, 64 * KIB), reply(reads, 0, 64 * KIB).bytes());
+        assertEquals(List.of(), probes, "nor before a splice");
         assertEquals(1, handOffs.getAndSet(0));
     }
 
