@@ -2,6 +2,9 @@
 # Benchmarks vhdx-mount against its peers on the same images, in one run, tools alternating:
 #   vhdimount (libvhdi-utils, C, libfuse 2), qemu-storage-daemon's FUSE export (qemu-system-common), and the raw
 #   file itself (the same virtual disk as a plain file on the host's file system).
+#   "bare" is barefs (benchmarks/src/main/c/barefs.c): the least a FUSE server can do, serving the raw twin as
+#   disk.raw with a pread and a reply; what it reaches, no server of the image on libfuse 3 can pass: the bound of
+#   each figure on this machine's kernel, measured in the same run.
 # Measures, for each repetition and each tool (the order rotates from one repetition to the next):
 #   - sequential read of the served file with dd bs=1M, backing file in the page cache (first read of a fresh mount)
 #   - the same again on a second open (re-read)
@@ -27,7 +30,7 @@
 # qemu-system-common, fuse3, libfuse2, and gcc and libfuse3-dev for slowfs. Builds the jar if missing. Takes about
 # 20 minutes with the defaults.
 #
-# usage: scripts/bench.sh [--reps N] [--runtime SECONDS] [--tools "vhdx-mount vhdimount qsd raw"] [--dir DIR]
+# usage: scripts/bench.sh [--reps N] [--runtime SECONDS] [--tools "vhdx-mount vhdimount qsd raw bare"] [--dir DIR]
 #                         [--sections "cached slow sparse hash jmh"] [--latencies "1000 100"] [--no-jmh] [--out FILE]
 #   --sections: which parts to run (--only hash is --sections hash)
 #   --latencies: microseconds slowfs adds to each read, one slow-storage table each
@@ -37,7 +40,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 reps=5
 runtime=3
-tools="vhdx-mount vhdimount qsd raw"
+tools="vhdx-mount vhdimount qsd raw bare"
 dir=/var/tmp/vhdx-bench
 sections="cached slow sparse hash jmh"
 latencies="1000 100"
@@ -73,7 +76,7 @@ command -v fusermount >/dev/null || need+=(fuse3)
 ldconfig -p | grep -q 'libfuse.so.2 ' || need+=(libfuse2)
 [[ " $tools " != *" vhdimount "* ]] || command -v vhdimount >/dev/null || need+=(libvhdi-utils)
 [[ " $tools " != *" qsd "* ]] || command -v qemu-storage-daemon >/dev/null || need+=(qemu-system-common)
-if section slow; then
+if section slow || [[ " $tools " == *" bare "* ]]; then
   command -v gcc >/dev/null || need+=(gcc)
   [[ -f /usr/include/fuse3/fuse.h ]] || need+=(libfuse3-dev)
 fi
@@ -84,6 +87,16 @@ fi
 if [[ -z ${VHDX_MOUNT:-} && ! -f $root/fuse-mount/target/vhdx-mount.jar ]]; then
   say "building the jar"
   (cd "$root" && mvn -q -B -DskipTests package) >&2
+fi
+
+# barefs, the bound: built like slowfs, into the bench folder
+barefs=$dir/barefs bare_loop=
+if [[ " $tools " == *" bare "* ]]; then
+  mkdir -p "$dir"
+  if [[ ! -x $barefs || $root/benchmarks/src/main/c/barefs.c -nt $barefs ]]; then
+    say "building barefs"
+    gcc -Wall -O2 -I/usr/include/fuse3 -o "$barefs" "$root/benchmarks/src/main/c/barefs.c" -lfuse3 -lpthread
+  fi
 fi
 
 # --- images --------------------------------------------------------------------------------------------------------
@@ -154,13 +167,21 @@ mount_tool() {
     raw)
       file=$raw_file
       ;;
+    bare)
+      # one thread for the page cache, libfuse's multi-threaded loop on slow storage ($bare_loop); the readahead
+      # vhdx-mount sets for its mount as root (session/Readahead.java)
+      "$barefs" "$raw_file" "$mnt" $bare_loop
+      file=$mnt/disk.raw
+      pid=$(pgrep -n -f -- "^$barefs $raw_file $mnt")
+      echo 2048 > "/sys/class/bdi/$(mountpoint -d "$mnt")/read_ahead_kb"
+      ;;
   esac
 }
 
 unmount_tool() {
   local tool=$1
   case $tool in
-    vhdx-mount|vhdimount) fusermount -u "$mnt" ;;
+    vhdx-mount|vhdimount|bare) fusermount -u "$mnt" ;;
     qsd) kill "$pid" ;;
   esac
   if [[ -n $pid ]]; then
@@ -225,6 +246,8 @@ sparse_bench() {
     rotate
     say "sparse copies, repetition $rep/$reps: ${order[*]}"
     for tool in "${order[@]}"; do
+      # barefs has no holes to show (no SEEK_DATA): the bound of nothing measured here
+      [[ $tool != bare ]] || continue
       mount_tool "$tool" "$sparse" "$sparse_raw"
       wait_size "$file" $((10 << 30))
       for how in cp convert; do
@@ -368,7 +391,7 @@ for ((rep = 1; rep <= reps; rep++)); do
     unmount_tool "$tool"
   done
   for tool in "${order[@]}"; do
-    [[ $tool != raw ]] || continue
+    [[ $tool != raw && $tool != bare ]] || continue
     cat "$big" > /dev/null
     t0=$(now_ns)
     mount_tool "$tool" "$big"
@@ -411,6 +434,7 @@ if section slow; then
   for latency in $latencies; do
     # max_threads: libfuse 3's default of 10 would make slowfs, not the tools, the limit at queue depth 16
     "$slowfs" "$backing" "$storage" -o direct_io -o "latency_us=$latency" -o max_threads=64
+    bare_loop=mt
     for ((rep = 1; rep <= reps; rep++)); do
       rotate
       say "slow storage, $latency us per read, repetition $rep/$reps: ${order[*]}"
@@ -471,23 +495,24 @@ section cached && awk -F'\t' -v tools="$tools" "$stats_awk"'
     target["rand4"] = ">= 1.3x vhdimount"; tm["rand4"] = "vhdimount"; tv["rand4"] = 1.3
     target["visible_64t_ms"] = "<= 1000 ms"; ta["visible_64t_ms"] = 1000
     target["rss_64t"] = "<= 128 MiB"; ta["rss_64t"] = 128
-    print "| measure | raw file | vhdimount | qemu-storage-daemon | vhdx-mount | vhdx-mount / vhdimount | vhdx-mount / raw | target | met |"
-    print "|---|---|---|---|---|---|---|---|---|"
+    print "| measure | raw file | vhdimount | qemu-storage-daemon | vhdx-mount | bare FUSE server (bound) | vhdx-mount / vhdimount | vhdx-mount / raw | bare / vhdimount | target | met |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|"
     for (k = 1; k <= 8; k++) {
       m = metrics[k]
       met = "-"
       x = median(v[m SUBSEP "vhdx-mount"])
       if (x != "" && m in tm) { y = median(v[m SUBSEP tm[m]]); if (y != "") met = (x / y >= tv[m]) ? "yes" : "NO" }
       if (x != "" && m in ta) met = (x <= ta[m]) ? "yes" : "NO"
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[m], cell(m, "raw"), cell(m, "vhdimount"), cell(m, "qsd"),
-        cell(m, "vhdx-mount"), ratio(m, "vhdx-mount", "vhdimount"), ratio(m, "vhdx-mount", "raw"),
-        (m in target) ? target[m] : "", met
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[m], cell(m, "raw"), cell(m, "vhdimount"),
+        cell(m, "qsd"), cell(m, "vhdx-mount"), cell(m, "bare"), ratio(m, "vhdx-mount", "vhdimount"),
+        ratio(m, "vhdx-mount", "raw"), ratio(m, "bare", "vhdimount"), (m in target) ? target[m] : "", met
     }
     print ""
     print "vhdx-mount start-up in parts, from the command start (ms, medians): bare JVM " cell("start_jvm_ms", "vhdx-mount") \
       ", --version " cell("start_version_ms", "vhdx-mount") ", vhdx-info on the 64 TiB image " cell("start_info_ms", "vhdx-mount") \
       ", mount -f until visible " cell("start_foreground_ms", "vhdx-mount") ", background mount until visible " cell("visible_64t_ms", "vhdx-mount")
     print "The raw file is read from the page cache; its random reads are buffered (O_DIRECT would measure the disk)."
+    print "bare: barefs serving the raw twin (a pread and a reply per request, one thread): the bound of a FUSE server here."
   }' "$results" >> "$results.txt"
 if section slow; then
   for latency in $latencies; do
@@ -498,8 +523,8 @@ if section slow; then
       }
       END {
         printf "\nSlow storage: slowfs adds %s us to every read of the image (direct_io; concurrent reads overlap)\n\n", l
-        print "| measure | raw file, same storage | vhdimount | qemu-storage-daemon | vhdx-mount | vhdx-mount / raw | vhdx-mount / qemu-storage-daemon | target | met |"
-        print "|---|---|---|---|---|---|---|---|---|"
+        print "| measure | raw file, same storage | vhdimount | qemu-storage-daemon | vhdx-mount | bare FUSE server (bound) | vhdx-mount / raw | vhdx-mount / qemu-storage-daemon | bare / raw | target | met |"
+        print "|---|---|---|---|---|---|---|---|---|---|---|"
         split("seq qd16 jobs8", ms, " ")
         name["seq"] = "sequential dd bs=1M, first 256 MiB (MB/s)"
         name["qd16"] = "random 4 KiB, libaio O_DIRECT, QD 16 (IOPS)"
@@ -511,8 +536,9 @@ if section slow; then
             target = ">= 0.8x raw, >= 1.2x qsd"; a = at_least(m, "raw", 0.8); b = at_least(m, "qsd", 1.2)
             met = (a == "-" || b == "-") ? "-" : (a == "yes" && b == "yes" ? "yes" : "NO")
           }
-          printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[ms[k]], cell(m, "raw"), cell(m, "vhdimount"),
-            cell(m, "qsd"), cell(m, "vhdx-mount"), ratio(m, "vhdx-mount", "raw"), ratio(m, "vhdx-mount", "qsd"), target, met
+          printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[ms[k]], cell(m, "raw"), cell(m, "vhdimount"),
+            cell(m, "qsd"), cell(m, "vhdx-mount"), cell(m, "bare"), ratio(m, "vhdx-mount", "raw"), ratio(m, "vhdx-mount", "qsd"),
+            ratio(m, "bare", "raw"), target, met
         }
       }' "$results" >> "$results.txt"
   done
