@@ -1,13 +1,14 @@
 /*
  * Prints the offsets and constants that Fuse3Layout.java and Fuse3Abi.java hard-code, as the C compiler sees them in
- * libfuse 3's and glibc's headers: one "NAME value" line each, NAME as in Fuse3Layout (Fuse3Abi's fields in upper
- * case), and first "RELEASE x.y.z", the release of the libfuse the probe is linked with (the same package as the
- * headers). Built and run by Fuse3LayoutTest.
+ * libfuse 3's, glibc's and the kernel's (linux/fuse.h) headers: one "NAME value" line each, NAME as in Fuse3Layout
+ * (Fuse3Abi's fields in upper case), and first "RELEASE x.y.z", the release of the libfuse the probe is linked with
+ * (the same package as the headers). Built and run by Fuse3LayoutTest.
  */
 #define _GNU_SOURCE /* ST_NOSUID, ST_NODEV, RWF_NOWAIT */
 #define FUSE_USE_VERSION 35
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <linux/fuse.h>
 #include <poll.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
@@ -140,6 +141,20 @@ int main(void) {
     P("F_SETFL", F_SETFL);
     P("O_NONBLOCK", O_NONBLOCK);
     P("POLLIN", POLLIN);
+
+    P("IN_HEADER_LEN", offsetof(struct fuse_in_header, len));
+    P("IN_HEADER_OPCODE", offsetof(struct fuse_in_header, opcode));
+    P("IN_HEADER_UNIQUE", offsetof(struct fuse_in_header, unique));
+    P("IN_HEADER_NODEID", offsetof(struct fuse_in_header, nodeid));
+    P("IN_HEADER_SIZEOF", sizeof(struct fuse_in_header));
+    P("READ_IN_OFFSET", offsetof(struct fuse_read_in, offset));
+    P("READ_IN_SIZE", offsetof(struct fuse_read_in, size));
+    P("READ_IN_SIZEOF", sizeof(struct fuse_read_in));
+    P("OUT_HEADER_LEN", offsetof(struct fuse_out_header, len));
+    P("OUT_HEADER_ERROR", offsetof(struct fuse_out_header, error));
+    P("OUT_HEADER_UNIQUE", offsetof(struct fuse_out_header, unique));
+    P("OUT_HEADER_SIZEOF", sizeof(struct fuse_out_header));
+    P("OPCODE_READ", FUSE_READ);
 
     OP("OP_INIT", init);
     OP("OP_DESTROY", destroy);

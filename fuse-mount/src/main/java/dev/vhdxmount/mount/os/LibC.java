@@ -8,8 +8,8 @@ import jnr.ffi.annotations.Out;
  * The few libc functions the command line calls itself: the background mode's ({@code setsid}, {@code open},
  * {@code dup2}, {@code close}, {@code chdir}), the libfuse 3 binding's image descriptors and the pipe it assembles
  * each reply in ({@code pipe2}, {@code fcntl}, {@code splice}, {@code vmsplice}, {@code ioctl}, {@code read},
- * {@code preadv2}; pointers travel as addresses in {@code long}s), and vhdx-info's {@code isatty}. Bound on their own rather than
- * through jnr-posix, whose binding of all of libc cost the serving process about 0.5 s of start-up, on the way to a
+ * {@code preadv2}, {@code poll}, and {@code writev} for the small reads it answers itself; pointers travel as
+ * addresses in {@code long}s), and vhdx-info's {@code isatty}. Bound on their own rather than through jnr-posix, whose binding of all of libc cost the serving process about 0.5 s of start-up, on the way to a
  * visible mount (scripts/bench.sh, docs/benchmarks.md).
  */
 public interface LibC {
@@ -38,6 +38,9 @@ public interface LibC {
     int ioctl(int fd, long request, long argument);
 
     long read(int fd, long buffer, long count);
+
+    /** Writes {@code count} struct iovec at {@code iovec} as one: a FUSE reply, header and bytes (KernelReads). */
+    long writev(int fd, long iovec, int count);
 
     /** With {@code RWF_NOWAIT}: a read of what the page cache holds, that never waits for the storage. */
     long preadv2(int fd, long iovec, int count, long offset, int flags);

@@ -116,6 +116,25 @@ final class Fuse3Layout {
     static final int O_NONBLOCK = 04000;
     static final int POLLIN = 1;
 
+    /**
+     * The kernel's FUSE protocol ({@code linux/fuse.h}), for the small reads the binding answers without libfuse
+     * ({@link KernelReads}): struct fuse_in_header, struct fuse_read_in after it, struct fuse_out_header before a
+     * reply's bytes, and the opcode of a read. Fixed since protocol 7.9.
+     */
+    static final int IN_HEADER_LEN = 0;
+    static final int IN_HEADER_OPCODE = 4;
+    static final int IN_HEADER_UNIQUE = 8;
+    static final int IN_HEADER_NODEID = 16;
+    static final int IN_HEADER_SIZEOF = 40;
+    static final int READ_IN_OFFSET = 8;
+    static final int READ_IN_SIZE = 16;
+    static final int READ_IN_SIZEOF = 40;
+    static final int OUT_HEADER_LEN = 0;
+    static final int OUT_HEADER_ERROR = 4;
+    static final int OUT_HEADER_UNIQUE = 8;
+    static final int OUT_HEADER_SIZEOF = 16;
+    static final int OPCODE_READ = 15;
+
     /** Slots of struct fuse_lowlevel_ops (function pointers, in declaration order) that the binding fills. */
     static final int OP_INIT = 0;
     static final int OP_DESTROY = 1;

@@ -44,8 +44,8 @@ import jnr.ffi.Runtime;
  * thread, which the JVM already knows (libfuse's own multithreaded loop would attach a native thread to the JVM for
  * every call), and slow storage serves many reads at once instead of one after the other. One thread waits for a
  * request at a time, and hands that turn to another only before it may wait for the storage ({@link Receivers}): a
- * read the page cache answers never wakes a second thread. Each thread has its own
- * reply buffers ({@link Worker}); the model and the disk are safe for any number of threads. Every callback replies
+ * read the page cache answers never wakes a second thread. A small read is answered without libfuse
+ * ({@link KernelReads}). Each thread has its own reply buffers ({@link Worker}); the model and the disk are safe for any number of threads. Every callback replies
  * exactly once and catches everything: a failure is EIO and a log line, never a dead mount. Writes, flush, fsync and
  * setattr go to the model, which takes them on a writable mount ({@code --overlay}) and refuses them otherwise (the
  * kernel refuses them with EROFS on a read-only mount before they get here); the operations that would make, remove
@@ -72,6 +72,11 @@ public final class Libfuse3Server implements FuseServer {
      * {@code -Dvhdx.receiveSpinMicros=0} (JAVA_OPTS) turns it off, for comparisons (docs/benchmarks.md).
      */
     static final long RECEIVE_SPIN_NANOS = Long.getLong("vhdx.receiveSpinMicros", 50) * 1000;
+    /**
+     * Whether small reads are answered without libfuse ({@link KernelReads}). {@code -Dvhdx.directReads=false}
+     * (JAVA_OPTS) leaves every request to libfuse, for comparisons (docs/benchmarks.md).
+     */
+    static final boolean DIRECT_READS = !"false".equals(System.getProperty("vhdx.directReads"));
     /** How long the end of a session waits for threads that are still inside a read (of storage that hangs). */
     private static final long WORKER_END_MILLIS = 200;
 
@@ -324,6 +329,8 @@ public final class Libfuse3Server implements FuseServer {
         private final int fd;
         /** Whether the receiving thread asks again without sleeping for a while ({@link #RECEIVE_SPIN_NANOS}). */
         private final boolean spinning;
+        /** Answers small reads without libfuse; null without a libc (a test's stand-in libfuse). */
+        private final KernelReads kernel;
 
         Pool(long session, int size, Duration timeout) {
             this.session = session;
@@ -332,6 +339,7 @@ public final class Libfuse3Server implements FuseServer {
             this.fd = fuse.fuse_session_fd(session);
             this.spinning = RECEIVE_SPIN_NANOS > 0 && libc != null
                     && libc.fcntl(fd, F_SETFL, libc.fcntl(fd, F_GETFL, 0) | O_NONBLOCK) == 0;
+            this.kernel = libc != null && fd >= 0 && DIRECT_READS ? new KernelReads(libc, fd) : null;
         }
 
         private void startThread() {
@@ -390,7 +398,7 @@ public final class Libfuse3Server implements FuseServer {
                     for (Worker w : workers) {
                         long req = w.takeOverdue(now, timeoutNanos);
                         if (req != 0) {
-                            fuse.fuse_reply_err(req, Errno.EIO.intValue());
+                            replyError(KernelReads.tagged(req) ? kernel : null, req, Errno.EIO.intValue());
                             int n = timedOut.incrementAndGet();
                             if (n == 1) {
                                 log.error("a read of the image has had no answer from the storage for {} s: answered"
@@ -442,8 +450,8 @@ public final class Libfuse3Server implements FuseServer {
         }
 
         /**
-         * One thread: wait for its turn to receive ({@link Receivers}), read a request, answer it (libfuse calls the
-         * callback here), until the session ends.
+         * One thread: wait for its turn to receive ({@link Receivers}), read a request, answer it (a small read here,
+         * {@link KernelReads}; anything else through libfuse, which calls the callback here), until the session ends.
          */
         private void serveRequests() {
             Worker w = worker.get();
@@ -474,7 +482,9 @@ public final class Libfuse3Server implements FuseServer {
                         break;
                     }
                     w.handedOff = false;
-                    fuse.fuse_session_process_buf(session, buf);
+                    if (kernel == null || !readDirectly(kernel, buf)) {
+                        fuse.fuse_session_process_buf(session, buf);
+                    }
                     displaced = w.displaced;
                     spin = !w.handedOff;
                 }
@@ -632,19 +642,48 @@ public final class Libfuse3Server implements FuseServer {
     }
 
     void read(long req, long ino, long size, long offset, long fileInfo) {
+        serveRead(req, ino, size, offset, null);
+    }
+
+    /**
+     * Answers the request in {@code buf} (a received struct fuse_buf) here, without libfuse, if it is a small read
+     * ({@link KernelReads}); false: it is libfuse's to process.
+     */
+    boolean readDirectly(KernelReads kernel, long buf) {
+        if ((MEMORY.getInt(buf + BUF_FLAGS) & BUF_IS_FD) != 0) {
+            return false;
+        }
+        KernelReads.Request r = KernelReads.parse(MEMORY.getAddress(buf + BUF_MEM), MEMORY.getLong(buf + BUF_SIZE));
+        if (r == null) {
+            return false;
+        }
+        serveRead(KernelReads.tag(r.unique()), r.node(), r.size(), r.offset(), kernel);
+        return true;
+    }
+
+    /**
+     * One read: the model's range, sent by {@link ReadReply}. {@code kernel} null: {@code req} is libfuse's request;
+     * else a small read that libfuse never saw, named by its {@linkplain KernelReads#tag tagged} unique.
+     */
+    private void serveRead(long req, long ino, long size, long offset, KernelReads kernel) {
         DiskFileSystem.Read read;
         try {
             read = fs.read(ino, offset, size);
         } catch (FileError e) {
-            fuse.fuse_reply_err(req, e.errno());
+            replyError(kernel, req, e.errno());
             return;
         } catch (Throwable t) {
-            internalError(req, "read", t);
+            log.error("internal error in read", t);
+            replyError(kernel, req, Errno.EIO.intValue());
             return;
         }
         if (read.length() == 0) {
             read.close();
-            fuse.fuse_reply_buf(req, 0, 0);
+            if (kernel != null) {
+                kernel.reply(req, 0, 0);
+            } else {
+                fuse.fuse_reply_buf(req, 0, 0);
+            }
             return;
         }
         Worker w = worker.get();
@@ -652,10 +691,10 @@ public final class Libfuse3Server implements FuseServer {
         w.beginRead(req);
         // the range stays held (on a writable mount) until the kernel has taken the spliced pieces
         try (read) {
-            status = w.reads.reply(req, read, w::claim);
+            status = kernel != null ? w.reads.reply(kernel, req, read, w::claim) : w.reads.reply(req, read, w::claim);
         } catch (Throwable t) {
             int errno = fs.readFailed(t, fs.nameOf(ino), size, offset);
-            status = w.claim(req) ? fuse.fuse_reply_err(req, errno) : 0;
+            status = w.claim(req) ? replyError(kernel, req, errno) : 0;
         } finally {
             w.endRead();
         }
@@ -771,6 +810,10 @@ public final class Libfuse3Server implements FuseServer {
         } catch (Throwable t) {
             internalError(req, "statfs", t);
         }
+    }
+
+    private int replyError(KernelReads kernel, long req, int errno) {
+        return kernel != null ? kernel.error(req, errno) : fuse.fuse_reply_err(req, errno);
     }
 
     private void internalError(long req, String operation, Throwable t) {

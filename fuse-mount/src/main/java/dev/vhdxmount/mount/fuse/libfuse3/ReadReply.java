@@ -326,13 +326,27 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         }
     }
 
+    /**
+     * Replies to a small read that the kernel asked for and libfuse never saw ({@link KernelReads}): copied, as
+     * every reply under {@link #SMALL} bytes is.
+     *
+     * @param tagged the read, as {@link KernelReads#tag} names it; {@code claim} is asked with it
+     */
+    int reply(KernelReads kernel, long tagged, DiskFileSystem.Read read, LongPredicate claim) throws IOException {
+        disk = read.content();
+        handedOff = false;
+        int length = read.length();
+        if (length >= SMALL) {
+            throw new IllegalArgumentException("a read of " + length + " bytes is libfuse's to answer");
+        }
+        copy(read.offset(), length);
+        return claim.test(tagged) ? kernel.reply(tagged, scratch, length) : 0;
+    }
+
     /** Reads the whole range here, then replies with it from memory. */
     private int replyCopy(long req, long offset, int length, LongPredicate claim) throws IOException {
         if (length <= MAX_READ) {
-            if (!cached.fill(offset, length)) {
-                handOff();
-                readInto(scratchView.duplicate().limit(length), offset);
-            }
+            copy(offset, length);
             return claim.test(req) ? fuse.fuse_reply_buf(req, scratch, length) : 0;
         }
         handOff();
@@ -345,6 +359,14 @@ final class ReadReply implements ExtentSink, AutoCloseable {
             return claim.test(req) ? fuse.fuse_reply_buf(req, memory, length) : 0;
         } finally {
             MEMORY.freeMemory(memory);
+        }
+    }
+
+    /** Fills the scratch buffer with a range: from the page cache if it holds it all, else by the core's read. */
+    private void copy(long offset, int length) throws IOException {
+        if (!cached.fill(offset, length)) {
+            handOff();
+            readInto(scratchView.duplicate().limit(length), offset);
         }
     }
 

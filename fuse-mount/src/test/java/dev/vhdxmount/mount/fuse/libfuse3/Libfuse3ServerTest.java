@@ -3,6 +3,7 @@ package dev.vhdxmount.mount.fuse.libfuse3;
 import static dev.vhdxmount.mount.fuse.libfuse3.Fuse3Layout.*;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -382,6 +383,46 @@ class Libfuse3ServerTest {
         assertEquals(new Reply("err", 7, Errno.EIO.intValue()), only(), "never a short reply");
         failing.read(7, DISK, 4096, 1_000_000, 0);
         assertEquals(4096, ((byte[]) only().value()).length, "the rest still reads");
+    }
+
+    /** The same reads as the kernel sends them, answered without libfuse: the same bytes, cuts and errors. */
+    @Test
+    void smallReadsAreAnsweredWithoutLibfuseAndEverythingElseIsLeftToIt() throws Exception {
+        Libfuse3Server s = server();
+        try (KernelPipe kernel = new KernelPipe()) {
+            KernelReads reads = kernel.kernelReads();
+            assertTrue(s.readDirectly(reads, kernel.read(10, DISK, 12345, 4096)));
+            KernelPipe.Reply r = kernel.next();
+            assertEquals(10, r.unique());
+            assertEquals(0, r.error());
+            assertEquals(4096, r.bytes().length);
+            for (int i = 0; i < r.bytes().length; i++) {
+                assertEquals(FakeDisk.byteAt(12345 + i), r.bytes()[i]);
+            }
+            assertTrue(s.readDirectly(reads, kernel.read(12, DISK, SIZE - 10, 4096)));
+            assertEquals(10, kernel.next().bytes().length, "cut at the end of the file");
+            assertTrue(s.readDirectly(reads, kernel.read(14, DISK, SIZE, 4096)));
+            r = kernel.next();
+            assertEquals(List.of(14L, 0, 0), List.of(r.unique(), r.error(), r.bytes().length), "the end of the file");
+            assertTrue(s.readDirectly(reads, kernel.read(16, DISK, -1, 4096)));
+            assertEquals(-Errno.EINVAL.intValue(), kernel.next().error());
+            assertTrue(s.readDirectly(reads, kernel.read(18, ROOT, 0, 4096)));
+            assertEquals(-Errno.EISDIR.intValue(), kernel.next().error());
+
+            assertFalse(s.readDirectly(reads, kernel.read(20, DISK, 0, 65536)), "a read that may be spliced");
+            assertFalse(s.readDirectly(reads, kernel.request(3, 22, DISK, 0, 0, 80, 80)), "FUSE_GETATTR");
+            assertTrue(kernel.empty(), "nothing answered for libfuse's requests");
+            assertEquals(List.of(), replies, "and nothing through libfuse for any");
+
+            disk = new FakeDisk(SIZE, 512).failFrom(2_000_000, new IOException("disk gone"));
+            Libfuse3Server failing = server();
+            assertTrue(failing.readDirectly(reads, kernel.read(24, DISK, 1_999_000, 4096)));
+            r = kernel.next();
+            assertEquals(List.of(24L, -Errno.EIO.intValue(), 0), List.of(r.unique(), r.error(), r.bytes().length),
+                    "never a short reply");
+            assertTrue(failing.readDirectly(reads, kernel.read(26, DISK, 1_000_000, 4096)));
+            assertEquals(4096, kernel.next().bytes().length, "the rest still reads");
+        }
     }
 
     @Test
