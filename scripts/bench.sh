@@ -2,9 +2,10 @@
 # Benchmarks vhdx-mount against its peers on the same images, in one run, tools alternating:
 #   vhdimount (libvhdi-utils, C, libfuse 2), qemu-storage-daemon's FUSE export (qemu-system-common), and the raw
 #   file itself (the same virtual disk as a plain file on the host's file system).
-#   "bare" is barefs (benchmarks/src/main/c/barefs.c): the least a FUSE server can do, serving the raw twin as
-#   disk.raw with a pread and a reply; what it reaches, no server of the image on libfuse 3 can pass: the bound of
-#   each figure on this machine's kernel, measured in the same run.
+#   "bare" is barefs (benchmarks/src/main/c/barefs.c), the reference: the least work per request a FUSE server can
+#   do, serving the raw twin as disk.raw with a pread and a reply on libfuse's own loops; what this kernel and
+#   machine give any server that day, measured in the same run. A server can pass it only by its own design (a
+#   loop that does not sleep between requests, holes that need no storage read), never by doing less per request.
 # Measures, for each repetition and each tool (the order rotates from one repetition to the next):
 #   - sequential read of the served file with dd bs=1M, backing file in the page cache (first read of a fresh mount)
 #   - the same again on a second open (re-read)
@@ -89,7 +90,7 @@ if [[ -z ${VHDX_MOUNT:-} && ! -f $root/fuse-mount/target/vhdx-mount.jar ]]; then
   (cd "$root" && mvn -q -B -DskipTests package) >&2
 fi
 
-# barefs, the bound: built like slowfs, into the bench folder
+# barefs, the reference: built like slowfs, into the bench folder
 barefs=$dir/barefs bare_loop=
 if [[ " $tools " == *" bare "* ]]; then
   mkdir -p "$dir"
@@ -246,7 +247,7 @@ sparse_bench() {
     rotate
     say "sparse copies, repetition $rep/$reps: ${order[*]}"
     for tool in "${order[@]}"; do
-      # barefs has no holes to show (no SEEK_DATA): the bound of nothing measured here
+      # barefs has no holes to show (no SEEK_DATA): the reference of nothing measured here
       [[ $tool != bare ]] || continue
       mount_tool "$tool" "$sparse" "$sparse_raw"
       wait_size "$file" $((10 << 30))
@@ -495,7 +496,7 @@ section cached && awk -F'\t' -v tools="$tools" "$stats_awk"'
     target["rand4"] = ">= 1.3x vhdimount"; tm["rand4"] = "vhdimount"; tv["rand4"] = 1.3
     target["visible_64t_ms"] = "<= 1000 ms"; ta["visible_64t_ms"] = 1000
     target["rss_64t"] = "<= 128 MiB"; ta["rss_64t"] = 128
-    print "| measure | raw file | vhdimount | qemu-storage-daemon | vhdx-mount | bare FUSE server (bound) | vhdx-mount / vhdimount | vhdx-mount / raw | bare / vhdimount | target | met |"
+    print "| measure | raw file | vhdimount | qemu-storage-daemon | vhdx-mount | bare FUSE server (reference) | vhdx-mount / vhdimount | vhdx-mount / raw | bare / vhdimount | target | met |"
     print "|---|---|---|---|---|---|---|---|---|---|---|"
     for (k = 1; k <= 8; k++) {
       m = metrics[k]
@@ -512,7 +513,7 @@ section cached && awk -F'\t' -v tools="$tools" "$stats_awk"'
       ", --version " cell("start_version_ms", "vhdx-mount") ", vhdx-info on the 64 TiB image " cell("start_info_ms", "vhdx-mount") \
       ", mount -f until visible " cell("start_foreground_ms", "vhdx-mount") ", background mount until visible " cell("visible_64t_ms", "vhdx-mount")
     print "The raw file is read from the page cache; its random reads are buffered (O_DIRECT would measure the disk)."
-    print "bare: barefs serving the raw twin (a pread and a reply per request, one thread): the bound of a FUSE server here."
+    print "bare: barefs serving the raw twin (a pread and a reply per request, one thread): the least work per request of a FUSE server."
   }' "$results" >> "$results.txt"
 if section slow; then
   for latency in $latencies; do
@@ -523,7 +524,7 @@ if section slow; then
       }
       END {
         printf "\nSlow storage: slowfs adds %s us to every read of the image (direct_io; concurrent reads overlap)\n\n", l
-        print "| measure | raw file, same storage | vhdimount | qemu-storage-daemon | vhdx-mount | bare FUSE server (bound) | vhdx-mount / raw | vhdx-mount / qemu-storage-daemon | bare / raw | target | met |"
+        print "| measure | raw file, same storage | vhdimount | qemu-storage-daemon | vhdx-mount | bare FUSE server (reference) | vhdx-mount / raw | vhdx-mount / qemu-storage-daemon | bare / raw | target | met |"
         print "|---|---|---|---|---|---|---|---|---|---|---|"
         split("seq qd16 jobs8", ms, " ")
         name["seq"] = "sequential dd bs=1M, first 256 MiB (MB/s)"

@@ -1,9 +1,10 @@
 /*
- * barefs: the least a FUSE server can do to serve a virtual disk, as a bound for scripts/bench.sh. It serves one file,
+ * barefs: the least a FUSE server can do to serve a virtual disk, the reference of scripts/bench.sh. It serves one file,
  * MOUNTPOINT/disk.raw, whose bytes are FILE's (the image's raw twin): no format to translate, no checks, no logging.
  * A read of up to 8 KiB is a pread into a buffer and a copied reply; a larger one is spliced from FILE, as libfuse
- * does it. Whatever this reaches through the same kernel, on the same machine and storage, in the same run, no
- * server of disk.raw on libfuse 3 reaches: what is left between it and vhdx-mount is vhdx-mount's own cost.
+ * does it. What it reaches through the same kernel, on the same machine and storage, in the same run, is what they
+ * give a server: one of the image passes it only by its own design (a loop that does not sleep between requests,
+ * holes that need no storage read), and where it falls behind, the gap is its own cost.
  *
  *   barefs FILE MOUNTPOINT [mt]
  *
