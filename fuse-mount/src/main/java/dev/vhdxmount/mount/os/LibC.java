@@ -9,8 +9,9 @@ import jnr.ffi.annotations.Out;
  * {@code dup2}, {@code close}, {@code chdir}), the libfuse 3 binding's image descriptors and the pipe it assembles
  * each reply in ({@code pipe2}, {@code fcntl}, {@code splice}, {@code vmsplice}, {@code ioctl}, {@code read},
  * {@code preadv2}, {@code poll}, and {@code writev} for the small reads it answers itself; pointers travel as
- * addresses in {@code long}s), and vhdx-info's {@code isatty}. Bound on their own rather than through jnr-posix, whose binding of all of libc cost the serving process about 0.5 s of start-up, on the way to a
- * visible mount (scripts/bench.sh, docs/benchmarks.md).
+ * addresses in {@code long}s), and vhdx-info's {@code isatty}. Bound on their own rather than through jnr-posix,
+ * whose binding of all of libc cost the serving process about 0.5 s of start-up, on the way to a visible mount
+ * (scripts/bench.sh, docs/benchmarks.md).
  */
 public interface LibC {
     int setsid();

@@ -45,11 +45,11 @@ import jnr.ffi.Runtime;
  * every call), and slow storage serves many reads at once instead of one after the other. One thread waits for a
  * request at a time, and hands that turn to another only before it may wait for the storage ({@link Receivers}): a
  * read the page cache answers never wakes a second thread. A small read is answered without libfuse
- * ({@link KernelReads}). Each thread has its own reply buffers ({@link Worker}); the model and the disk are safe for any number of threads. Every callback replies
- * exactly once and catches everything: a failure is EIO and a log line, never a dead mount. Writes, flush, fsync and
- * setattr go to the model, which takes them on a writable mount ({@code --overlay}) and refuses them otherwise (the
- * kernel refuses them with EROFS on a read-only mount before they get here); the operations that would make, remove
- * or rename nodes are left unset, so libfuse answers ENOSYS.
+ * ({@link KernelReads}). Each thread has its own reply buffers ({@link Worker}); the model and the disk are safe for
+ * any number of threads. Every callback replies exactly once and catches everything: a failure is EIO and a log
+ * line, never a dead mount. Writes, flush, fsync and setattr go to the model, which takes them on a writable mount
+ * ({@code --overlay}) and refuses them otherwise (the kernel refuses them with EROFS on a read-only mount before they
+ * get here); the operations that would make, remove or rename nodes are left unset, so libfuse answers ENOSYS.
  */
 public final class Libfuse3Server implements FuseServer {
     /**
@@ -691,7 +691,7 @@ public final class Libfuse3Server implements FuseServer {
         w.beginRead(req);
         // the range stays held (on a writable mount) until the kernel has taken the spliced pieces
         try (read) {
-            status = kernel != null ? w.reads.reply(kernel, req, read, w::claim) : w.reads.reply(req, read, w::claim);
+            status = w.reads.reply(kernel, req, read, w::claim);
         } catch (Throwable t) {
             int errno = fs.readFailed(t, fs.nameOf(ino), size, offset);
             status = w.claim(req) ? replyError(kernel, req, errno) : 0;

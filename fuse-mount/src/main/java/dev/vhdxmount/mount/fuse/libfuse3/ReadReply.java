@@ -141,7 +141,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
     }
 
     /**
-     * Replies to a read, checked and cut at the end of its file by the model.
+     * Replies to a read, checked and cut at the end of its file by the model, through libfuse.
      *
      * @param claim asked, with {@code req}, just before the reply is sent: false when another thread has answered the
      *              request meanwhile (a watchdog, when the storage took too long), and this reply must not be sent
@@ -151,12 +151,21 @@ final class ReadReply implements ExtentSink, AutoCloseable {
      *                     then
      */
     int reply(long req, DiskFileSystem.Read read, LongPredicate claim) throws IOException {
+        return reply(null, req, read, claim);
+    }
+
+    /**
+     * Replies to a read, as {@link #reply(long, DiskFileSystem.Read, LongPredicate)}: through libfuse when
+     * {@code kernel} is null, else straight to the kernel, a small read that libfuse never saw ({@link KernelReads};
+     * {@code req} is its tagged unique), which is copied, as every reply under {@link #SMALL} bytes is.
+     */
+    int reply(KernelReads kernel, long req, DiskFileSystem.Read read, LongPredicate claim) throws IOException {
         disk = read.content();
         handedOff = false;
         long offset = read.offset();
         int length = read.length();
-        if (pipe == null || length < SMALL || length > pipe.size() / 2) {
-            return replyCopy(req, offset, length, claim);
+        if (kernel != null || pipe == null || length < SMALL || length > pipe.size() / 2) {
+            return replyCopy(kernel, req, offset, length, claim);
         }
         start = offset;
         done = 0;
@@ -171,7 +180,7 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         }
         if (!whole) {
             pipe.clear(scratch, MAX_READ);
-            return replyCopy(req, offset, length, claim);
+            return replyCopy(null, req, offset, length, claim);
         }
         if (!claim.test(req)) {
             pipe.clear(scratch, MAX_READ);
@@ -326,28 +335,12 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         }
     }
 
-    /**
-     * Replies to a small read that the kernel asked for and libfuse never saw ({@link KernelReads}): copied, as
-     * every reply under {@link #SMALL} bytes is.
-     *
-     * @param tagged the read, as {@link KernelReads#tag} names it; {@code claim} is asked with it
-     */
-    int reply(KernelReads kernel, long tagged, DiskFileSystem.Read read, LongPredicate claim) throws IOException {
-        disk = read.content();
-        handedOff = false;
-        int length = read.length();
-        if (length >= SMALL) {
-            throw new IllegalArgumentException("a read of " + length + " bytes is libfuse's to answer");
-        }
-        copy(read.offset(), length);
-        return claim.test(tagged) ? kernel.reply(tagged, scratch, length) : 0;
-    }
-
-    /** Reads the whole range here, then replies with it from memory. */
-    private int replyCopy(long req, long offset, int length, LongPredicate claim) throws IOException {
+    /** Reads the whole range here, then replies with it from memory (to libfuse's request, or {@code kernel}). */
+    private int replyCopy(KernelReads kernel, long req, long offset, int length, LongPredicate claim)
+            throws IOException {
         if (length <= MAX_READ) {
             copy(offset, length);
-            return claim.test(req) ? fuse.fuse_reply_buf(req, scratch, length) : 0;
+            return claim.test(req) ? send(kernel, req, scratch, length) : 0;
         }
         handOff();
         long memory = MEMORY.allocateMemory(length, false);
@@ -356,10 +349,15 @@ final class ReadReply implements ExtentSink, AutoCloseable {
         }
         try {
             readInto(MEMORY.newDirectByteBuffer(memory, length), offset);
-            return claim.test(req) ? fuse.fuse_reply_buf(req, memory, length) : 0;
+            return claim.test(req) ? send(kernel, req, memory, length) : 0;
         } finally {
             MEMORY.freeMemory(memory);
         }
+    }
+
+    /** Sends a copied reply through libfuse ({@code kernel} null) or straight to the kernel. */
+    private int send(KernelReads kernel, long req, long address, int length) {
+        return kernel != null ? kernel.reply(req, address, length) : fuse.fuse_reply_buf(req, address, length);
     }
 
     /** Fills the scratch buffer with a range: from the page cache if it holds it all, else by the core's read. */
